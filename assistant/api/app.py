@@ -1,0 +1,67 @@
+"""The FastAPI app factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+
+from assistant import __version__
+from assistant.api.deps import Services
+from assistant.api.routes import router
+from assistant.errors import AssistantError, IndexError_, InputError
+from assistant.retrieval import HybridRetriever, make_embedder
+from assistant.settings import PROJECT_ROOT, Settings, get_settings
+
+WEB_DIR = PROJECT_ROOT / "web"
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="智能工厂梯度培育申报助手 API", version=__version__)
+    app.state.services = services or Services(
+        settings=settings, retriever=HybridRetriever(settings.index_root, make_embedder(settings))
+    )
+    app.include_router(router)
+    _install_error_handlers(app)
+    _install_pages(app, WEB_DIR)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": _describe(error)})
+
+    @app.exception_handler(InputError)
+    async def invalid_input(_: Request, error: InputError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(error)})
+
+    @app.exception_handler(IndexError_)
+    async def index_unavailable(_: Request, error: IndexError_) -> JSONResponse:
+        return JSONResponse(status_code=503, content={"detail": str(error)})
+
+    @app.exception_handler(AssistantError)
+    async def assistant_error(_: Request, error: AssistantError) -> JSONResponse:
+        return JSONResponse(status_code=400, content={"detail": str(error)})
+
+
+def _describe(error: RequestValidationError) -> str:
+    """One readable sentence per problem: which field, what is wrong."""
+    problems = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path"))
+        message = str(item.get("msg", "invalid value"))
+        if item.get("type") == "json_invalid":
+            problems.append("the request body is not valid JSON")
+        else:
+            problems.append(f"{location or 'request'}: {message}")
+    return "; ".join(problems) or "invalid request"
+
+
+def _install_pages(app: FastAPI, web_dir: Path) -> None:
+    @app.get("/", include_in_schema=False)
+    async def index_page() -> FileResponse:
+        return FileResponse(web_dir / "index.html", media_type="text/html")

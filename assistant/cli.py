@@ -1,0 +1,118 @@
+"""The ``assistant`` command. Bad input gives one line on stderr and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings, get_settings
+
+EXIT_USAGE = 2
+EXIT_ERROR = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line, not argparse's usage dump
+        self.exit(EXIT_USAGE, f"assistant: error: {message} (see `assistant {self.prog.split()[-1]} --help`)\n")
+
+
+def _progress(total: int, label: str) -> Any:
+    from tqdm import tqdm
+
+    print(f"{label} {total} new chunks…", file=sys.stderr, flush=True)
+    return tqdm(total=total, desc=label, unit="chunk", file=sys.stderr, disable=None)
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.retrieval import build_index
+
+    report = build_index(settings, extra_paths=[Path(p) for p in args.paths], rebuild=args.rebuild,
+                         progress=_progress)
+    for error in report.errors:
+        print(f"assistant: skipped {error}", file=sys.stderr)
+    if report.up_to_date:
+        print(f"index up to date: {report.documents} documents, {report.chunks} chunks ({report.seconds:.2f} s)")
+    else:
+        print(
+            f"indexed {report.documents} documents, {report.chunks} chunks "
+            f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s"
+        )
+    return EXIT_ERROR if report.errors and not report.up_to_date else 0
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.retrieval import HybridRetriever, make_embedder
+
+    if not args.query.strip():
+        raise AssistantError("the query is empty")
+    if not 1 <= args.k <= settings.search_max_k:
+        raise AssistantError(f"-k must be between 1 and {settings.search_max_k}")
+    retriever = HybridRetriever(settings.index_root, make_embedder(settings))
+    passages = retriever.search(args.query, k=args.k, province=args.province)
+    if args.json:
+        print(json.dumps({"results": [p.model_dump() for p in passages]}, ensure_ascii=False, indent=1))
+        return 0
+    for rank, passage in enumerate(passages, start=1):
+        snippet = " ".join(passage.text.split())[:160]
+        print(f"{rank}. [{passage.doc_id}#{passage.section}] {passage.heading}  (score {passage.score:.4f})")
+        print(f"   {snippet}")
+    if not passages:
+        print("no passages found")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from assistant.api.app import create_app
+    from assistant.retrieval import build_index, current_build
+
+    if current_build(settings.index_root) is None:
+        print("building the search index (first run)…", file=sys.stderr)
+        build_index(settings, progress=_progress)
+    uvicorn.run(create_app(settings), host=args.host or settings.host, port=args.port or settings.port,
+                log_level="info")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="assistant", description="智能工厂梯度培育申报助手 — smart factory certification assistant")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    index = commands.add_parser("index", help="(re)build the search index; unchanged content is skipped")
+    index.add_argument("paths", nargs="*", help="extra files or folders to index besides corpus/")
+    index.add_argument("--rebuild", action="store_true", help="re-read and re-embed everything")
+    index.set_defaults(handler=cmd_index)
+
+    search = commands.add_parser("search", help="the passages retrieval returns, with scores")
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=5, help="how many passages (default 5)")
+    search.add_argument("--province", help="rank this province's documents first (lowercase pinyin)")
+    search.add_argument("--json", action="store_true", help="print JSON")
+    search.set_defaults(handler=cmd_search)
+
+    serve = commands.add_parser("serve", help="build the index if missing, then serve the API and web pages")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.set_defaults(handler=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args, get_settings()))
+    except AssistantError as error:
+        print(f"assistant: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("assistant: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,171 @@
+"""Hybrid retrieval over the current index build: dense (Chroma, e5) + keywords (BM25 over jieba tokens),
+fused by reciprocal rank, one result per section, the asker's language and province first."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.corpus import Document, Section
+from assistant.errors import IndexError_, IndexNotBuilt
+from assistant.retrieval.indexer import COLLECTION, current_build, read_manifest
+from assistant.retrieval.models import Passage
+from assistant.retrieval.tokenize import tokenize
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+RRF_K = 60
+CANDIDATES = 40
+OTHER_LANGUAGE_WEIGHT = 0.35
+OTHER_PROVINCE_WEIGHT = 0.6
+SAME_PROVINCE_WEIGHT = 1.5
+
+
+def query_language(text: str) -> str:
+    return "zh" if _CJK.search(text) else "en"
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    chunk_id: str
+    doc_id: str
+    anchor: str
+    text: str
+    heading: str
+    title: str
+    language: str
+    kind: str
+    province: str | None
+    url: str | None
+
+
+class SearchIndex:
+    """One loaded build: Chroma collection, BM25 model, chunks and parsed documents."""
+
+    def __init__(self, build: Path) -> None:
+        import bm25s
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        self.build = build
+        self.manifest = read_manifest(build)
+        records = [json.loads(line) for line in (build / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
+        self.chunks = [ChunkRecord(**{k: r[k] for k in ChunkRecord.__dataclass_fields__}) for r in records]
+        self._position = {chunk.chunk_id: i for i, chunk in enumerate(self.chunks)}
+        self.documents: dict[str, Document] = {}
+        for line in (build / "documents.jsonl").read_text(encoding="utf-8").splitlines():
+            raw = json.loads(line)
+            raw["sections"] = [Section(**s) for s in raw["sections"]]
+            self.documents[raw["doc_id"]] = Document(**raw)
+        self._bm25 = bm25s.BM25()
+        corpus_tokens = [r["tokens"] or ["\u2205"] for r in records]
+        if corpus_tokens:
+            self._bm25.index(corpus_tokens, show_progress=False)
+        self._vocab = set(self._bm25.vocab_dict) if corpus_tokens else set()
+        client = chromadb.PersistentClient(
+            path=str(build / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+        )
+        self._collection = client.get_collection(COLLECTION, embedding_function=None)
+
+    @property
+    def embedder(self) -> str:
+        return str(self.manifest["config"]["embedder"])
+
+    def dense(self, vector: list[float], n: int) -> list[int]:
+        if not self.chunks:
+            return []
+        result = self._collection.query(
+            query_embeddings=[vector],  # type: ignore[arg-type]
+            n_results=min(n, len(self.chunks)),
+            include=[],
+        )
+        return [self._position[i] for i in result["ids"][0] if i in self._position]
+
+    def keyword(self, query: str, n: int) -> list[int]:
+        tokens = [t for t in tokenize(query) if t in self._vocab]
+        if not tokens:
+            return []
+        scores = self._bm25.get_scores(tokens)
+        top = np.argsort(-scores)[:n]
+        return [int(i) for i in top if scores[i] > 0]
+
+
+class HybridRetriever:
+    """Loads the current build lazily and reloads when ``assistant index`` publishes a new one."""
+
+    def __init__(self, index_root: Path, embedder: Embeddings) -> None:
+        self.index_root = index_root
+        self.embedder = embedder
+        self._index: SearchIndex | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> SearchIndex:
+        build = current_build(self.index_root)
+        if build is None:
+            raise IndexNotBuilt()
+        if self._index is None or self._index.build != build:
+            with self._lock:
+                if self._index is None or self._index.build != build:
+                    try:
+                        self._index = SearchIndex(build)
+                    except (OSError, ValueError, KeyError) as error:
+                        raise IndexError_(f"the index at {build} cannot be read: {error}") from error
+        return self._index
+
+    def is_ready(self) -> bool:
+        try:
+            return bool(self.index.chunks is not None)
+        except IndexError_:
+            return False
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        language: str | None = None,
+        province: str | None = None,
+    ) -> list[Passage]:
+        index = self.index
+        language = language or query_language(query)
+        vector = self.embedder.embed_query(query)
+        fused: dict[int, float] = {}
+        for ranking in (index.dense(vector, CANDIDATES), index.keyword(query, CANDIDATES)):
+            for rank, position in enumerate(ranking):
+                fused[position] = fused.get(position, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best: dict[str, tuple[float, ChunkRecord]] = {}
+        for position, score in fused.items():
+            chunk = index.chunks[position]
+            score *= _preference(chunk, language, province)
+            key = f"{chunk.doc_id}#{chunk.anchor}"
+            if key not in best or score > best[key][0]:
+                best[key] = (score, chunk)
+        ranked = sorted(best.values(), key=lambda item: (-item[0], item[1].chunk_id))[:k]
+        return [
+            Passage(
+                doc_id=chunk.doc_id,
+                section=chunk.anchor,
+                title=chunk.title,
+                heading=chunk.heading,
+                url=chunk.url,
+                text=chunk.text,
+                score=round(score, 6),
+                language=chunk.language,
+                kind=chunk.kind,
+                province=chunk.province,
+            )
+            for score, chunk in ranked
+        ]
+
+
+def _preference(chunk: ChunkRecord, language: str, province: str | None) -> float:
+    weight = 1.0 if chunk.language == language else OTHER_LANGUAGE_WEIGHT
+    if province and chunk.province:
+        weight *= SAME_PROVINCE_WEIGHT if chunk.province == province else OTHER_PROVINCE_WEIGHT
+    return weight

