@@ -20,15 +20,23 @@ from assistant.retrieval.models import Passage
 from assistant.retrieval.tokenize import tokenize
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# Acronyms that appear in Chinese questions too; they say nothing about the asker's language.
+_NEUTRAL = frozenset({"gb", "ai", "cmmm", "miit", "kpi", "it", "ok", "pdf", "mes", "erp", "plc"})
 RRF_K = 60
 CANDIDATES = 40
 OTHER_LANGUAGE_WEIGHT = 0.35
 OTHER_PROVINCE_WEIGHT = 0.6
 SAME_PROVINCE_WEIGHT = 1.5
+SUMMARY_WEIGHT = 0.8
 
 
 def query_language(text: str) -> str:
-    return "zh" if _CJK.search(text) else "en"
+    """English when the sentence is framed in English words, even if it quotes a Chinese term or 文号."""
+    words = [w for w in _LATIN_WORD.findall(text) if w.lower() not in _NEUTRAL]
+    if len(words) >= 3 or not _CJK.search(text):
+        return "en"
+    return "zh"
 
 
 @dataclass(frozen=True)
@@ -166,6 +174,9 @@ class HybridRetriever:
 
 def _preference(chunk: ChunkRecord, language: str, province: str | None) -> float:
     weight = 1.0 if chunk.language == language else OTHER_LANGUAGE_WEIGHT
+    if chunk.anchor == "summary":
+        # A document's opening summary restates its sections; the section itself is the better citation.
+        weight *= SUMMARY_WEIGHT
     if province and chunk.province:
         weight *= SAME_PROVINCE_WEIGHT if chunk.province == province else OTHER_PROVINCE_WEIGHT
     return weight

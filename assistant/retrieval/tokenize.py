@@ -45,8 +45,11 @@ def tokenize(text: str) -> list[str]:
     tokens: list[str] = []
     for piece in _WORD.findall(text.lower()):
         if piece.isascii():
-            if piece not in _STOPWORDS:
-                tokens.append(_stem(piece))
+            # "premium-level" → premium, level; codes such as "39116-2020" also keep their whole form.
+            parts = re.split(r"[./-]", piece)
+            if len(parts) > 1 and any(c.isdigit() for c in piece):
+                tokens.append(piece)
+            tokens.extend(_stem(p) for p in parts if p and p not in _STOPWORDS)
             continue
         with _lock:  # jieba's tokenizer is not safe to share across threads while it initialises
             words = tokenizer.lcut_for_search(piece)
