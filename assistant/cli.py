@@ -67,6 +67,47 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+_STATUS = {"held": "已获评 held", "eligible": "可申报 eligible", "not_eligible": "暂不符合 not eligible",
+           "needs_info": "需补充信息 needs info"}
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+
+    from assistant.eligibility.ics import windows_calendar
+    from assistant.eligibility.service import checker_for, parse_as_of, read_profile
+
+    profile = read_profile(Path(args.profile))
+    as_of = parse_as_of(args.as_of, dt.date.today())  # the clock is read here, at the edge, never in a rule
+    result = checker_for(settings.corpus_dir).check(profile, as_of, args.language)
+    if args.ics:
+        Path(args.ics).write_bytes(windows_calendar(result))
+    if args.json:
+        print(result.model_dump_json(indent=1))
+        return 0
+    en = args.language == "en"
+    print(f"as of {result.as_of} · rulebook {result.rulebook} · province {result.province or '—'}"
+          f" · next level {result.next_level or '—'}")
+    if result.province_note:
+        print(f"  ! {result.province_note}")
+    for level in result.levels:
+        window = level.next_window
+        when = f"{window.start} – {window.end} ({window.confidence})" if window else (level.window_note or "—")
+        print(f"\n{level.level:<9} {_STATUS[level.status]}")
+        print(f"  certifier: {level.certifier}")
+        print(f"  window:    {when}")
+        for unmet in level.unmet:
+            sources = ", ".join(f"{c.doc_id}#{c.section}" for c in unmet.citations)
+            print(f"  ✗ {unmet.message_en if en else unmet.message}  [{unmet.rule}; {sources}]")
+        if level.missing:
+            print(f"  ? missing: {', '.join(level.missing)}")
+        for note in level.notes:
+            print(f"  · {note.message_en if en else note.message}")
+    if args.ics:
+        print(f"\ncalendar written to {args.ics}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -96,6 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--province", help="rank this province's documents first (lowercase pinyin)")
     search.add_argument("--json", action="store_true", help="print JSON")
     search.set_defaults(handler=cmd_search)
+
+    check = commands.add_parser("check", help="eligibility of a profile for each level")
+    check.add_argument("profile", help="a profile as YAML or JSON")
+    check.add_argument("--as-of", help="the date to judge on, YYYY-MM-DD (default: today)")
+    check.add_argument("--language", choices=["zh", "en"], default="zh")
+    check.add_argument("--json", action="store_true", help="print the EligibilityResult as JSON")
+    check.add_argument("--ics", metavar="FILE", help="also write the next application windows as an .ics file")
+    check.set_defaults(handler=cmd_check)
 
     serve = commands.add_parser("serve", help="build the index if missing, then serve the API and web pages")
     serve.add_argument("--host", default=None)

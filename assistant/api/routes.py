@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import datetime as dt
+import json
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.api.deps import ServicesDep
+from assistant.api.deps import Services, ServicesDep
+from assistant.eligibility.ics import windows_calendar
+from assistant.eligibility.models import EligibilityResult, Profile
+from assistant.eligibility.service import checker_for, parse_as_of, parse_profile
+from assistant.errors import InputError, RulebookError
 
 router = APIRouter()
 
@@ -53,3 +60,43 @@ def source(services: ServicesDep, doc_id: str) -> dict[str, Any]:
             for s in document.sections
         ],
     }
+
+
+class EligibilityRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    profile: Profile
+    as_of: str | None = Field(default=None, description="YYYY-MM-DD; default today")
+    language: Literal["zh", "en"] = "zh"
+
+
+def _eligibility(services: Services, profile: Profile, as_of: str | None, language: str) -> EligibilityResult:
+    day = parse_as_of(as_of, dt.date.today())  # the only clock read: at the edge, never inside a rule
+    try:
+        return checker_for(services.settings.corpus_dir).check(profile, day, language)
+    except RulebookError as error:
+        raise InputError(f"as_of: {error}") from error
+
+
+@router.post("/api/eligibility", response_model=EligibilityResult)
+def eligibility(services: ServicesDep, request: EligibilityRequest) -> EligibilityResult:
+    return _eligibility(services, request.profile, request.as_of, request.language)
+
+
+@router.get("/api/eligibility/calendar.ics", response_class=Response)
+def eligibility_calendar(
+    services: ServicesDep,
+    profile: Annotated[str, Query(max_length=8000, description="the Profile as JSON")] = "{}",
+    as_of: Annotated[str | None, Query(description="YYYY-MM-DD; default today")] = None,
+    language: Annotated[Literal["zh", "en"], Query()] = "zh",
+) -> Response:
+    try:
+        data = json.loads(profile)
+    except json.JSONDecodeError as error:
+        raise InputError("profile: not valid JSON") from error
+    result = _eligibility(services, parse_profile(data), as_of, language)
+    return Response(
+        content=windows_calendar(result),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="smart-factory-windows.ics"'},
+    )
