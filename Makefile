@@ -27,6 +27,8 @@ run: setup
 	$(VENV)/bin/assistant serve
 
 test: $(STAMP) index
+	$(VENV)/bin/ruff check assistant tests eval
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 lint: $(STAMP)

@@ -24,7 +24,7 @@ class IngestError(AssistantError):
         super().__init__(f"{self.path}: {reason}")
 
 
-class IndexError_(AssistantError):  # noqa: N801 - trailing underscore avoids shadowing the builtin
+class IndexError_(AssistantError):
     """The search index cannot be used."""
 
 

@@ -26,13 +26,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from langchain_core.embeddings import Embeddings  # noqa: E402
+from langchain_core.embeddings import Embeddings
 
-from assistant.corpus import discover_files  # noqa: E402
-from assistant.retrieval import HybridRetriever, build_index  # noqa: E402
-from assistant.retrieval.cache import EmbeddingCache, text_key  # noqa: E402
-from assistant.retrieval.embeddings import E5Embeddings  # noqa: E402
-from assistant.settings import Settings, get_settings  # noqa: E402
+from assistant.corpus import discover_files
+from assistant.retrieval import HybridRetriever, build_index
+from assistant.retrieval.cache import EmbeddingCache, text_key
+from assistant.retrieval.embeddings import E5Embeddings
+from assistant.settings import Settings, get_settings
 
 DATASETS = Path(__file__).resolve().parent / "datasets"
 K = 10
@@ -150,7 +150,8 @@ def main() -> int:
         subset = [i for i, q in enumerate(questions) if q["lang"] == language]
         m = score([ours[i] for i in subset], [golds[i] for i in subset])
         b = score([baseline[i] for i in subset], [golds[i] for i in subset])
-        print(f"  {language}: ours Hit@5 {m['Hit@5']:.3f} MRR {m['MRR']:.3f} | baseline Hit@5 {b['Hit@5']:.3f} MRR {b['MRR']:.3f}")
+        print(f"  {language}: ours Hit@5 {m['Hit@5']:.3f} MRR {m['MRR']:.3f} | "
+              f"baseline Hit@5 {b['Hit@5']:.3f} MRR {b['MRR']:.3f}")
     gain = score(ours, golds)["Hit@5"] - score(baseline, golds)["Hit@5"]
     print(f"Hit@5 gain over baseline: {gain * 100:+.1f} points")
     print(f"query latency (ours, warm, {len(latencies)} queries): p50 {statistics.median(latencies):.1f} ms, "

@@ -8,9 +8,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from assistant.retrieval import HybridRetriever, build_index, make_embedder  # noqa: E402
-from assistant.retrieval.embeddings import E5Embeddings  # noqa: E402
-from assistant.settings import PROJECT_ROOT, Settings  # noqa: E402
+from assistant.retrieval import HybridRetriever, build_index, make_embedder
+from assistant.retrieval.embeddings import E5Embeddings
+from assistant.settings import PROJECT_ROOT, Settings
 
 SMALL_DOCS = {
     "alpha.md": """---

@@ -97,7 +97,10 @@ def test_bad_files_are_reported_and_the_rest_still_load(tmp_path: Path) -> None:
 
 
 def test_sentences_are_never_split_inside() -> None:
-    text = "先进级至少覆盖生产作业、生产管理和运营管理。卓越级原则上覆盖全部五个环节！GB/T 39116-2020 has 5 levels. Scores like 3.55 stay whole."
+    text = (
+        "先进级至少覆盖生产作业、生产管理和运营管理。卓越级原则上覆盖全部五个环节！"
+        "GB/T 39116-2020 has 5 levels. Scores like 3.55 stay whole."
+    )
     sentences = split_sentences(text)
     assert sentences == [
         "先进级至少覆盖生产作业、生产管理和运营管理。",

@@ -58,7 +58,8 @@ def load_documents(files: Iterable[Path]) -> tuple[list[Document], list[IngestEr
             errors.append(error)
             continue
         if document.doc_id in seen:
-            errors.append(IngestError(path, f"duplicate document id {document.doc_id!r} (also {seen[document.doc_id]})"))
+            duplicate = f"duplicate document id {document.doc_id!r} (also {seen[document.doc_id]})"
+            errors.append(IngestError(path, duplicate))
             continue
         seen[document.doc_id] = str(path)
         documents.append(document)
@@ -68,7 +69,8 @@ def load_documents(files: Iterable[Path]) -> tuple[list[Document], list[IngestEr
 def load_document(path: Path) -> Document:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise IngestError(path, f"unsupported file type {suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
+        supported = ", ".join(SUPPORTED_SUFFIXES)
+        raise IngestError(path, f"unsupported file type {suffix or '(none)'}; use one of {supported}")
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -281,7 +283,8 @@ def _read_html(path: Path, text: str) -> tuple[str, list[Section], dict[str, Any
             title = content
         elif name in ("h1", "h2", "h3", "h4"):
             element_id = block.get("id")
-            explicit = element_id if isinstance(element_id, str) and re.fullmatch(r"[A-Za-z0-9_-]+", element_id) else None
+            usable = isinstance(element_id, str) and re.fullmatch(r"[A-Za-z0-9_-]+", element_id)
+            explicit = element_id if usable and isinstance(element_id, str) else None
             builder.heading(content, int(name[1]), explicit)
         else:
             builder.line(("- " if name == "li" else "") + content)

@@ -4,7 +4,8 @@ clause. Deterministic: ``as_of`` is an input and nothing here reads the clock.""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from assistant.corpus.catalog import Catalog
@@ -32,9 +33,12 @@ class BoundParams:
     rulebook: Rulebook
     day: dt.date
     province: str | None
+    _seen: dict[str, Resolved | None] = field(default_factory=dict)
 
     def get(self, name: str) -> Resolved | None:
-        return self.rulebook.get(name, self.day, self.province)
+        if name not in self._seen:
+            self._seen[name] = self.rulebook.get(name, self.day, self.province)
+        return self._seen[name]
 
     def rank(self, group: str, key: str) -> int:
         order: list[str] = self.rulebook.labels["order"][group]
@@ -45,21 +49,28 @@ class EligibilityChecker:
     def __init__(self, rulebook: Rulebook, catalog: Catalog) -> None:
         self.rulebook = rulebook
         self.catalog = catalog
+        # Citations and messages depend only on their inputs; caching them keeps a check well under 1 ms.
+        self._cite_cached = lru_cache(maxsize=4096)(self._cite)
+        self._traces: dict[tuple[Any, ...], TraceEntry] = {}
+        self._bound: dict[tuple[dt.date, str | None], BoundParams] = {}
+        self._render = lru_cache(maxsize=8192)(self._render_uncached)
 
     # -- citations ---------------------------------------------------------------------------------
     def cite(self, resolved: Resolved, language: str) -> Citation | None:
         dated = resolved.dated
         if not dated.reference:
             return None
-        reference = dated.reference
-        quote = dated.quote or ""
-        if language == "en" and dated.quote_en:
+        return self._cite_cached(dated.reference, dated.quote or "", dated.quote_en, language)
+
+    def _cite(self, reference: str, quote: str, quote_en: str | None, language: str) -> Citation:
+        if language == "en" and quote_en:
             localised = self.catalog.localise(reference, "en")
             if localised != reference:
-                reference, quote = localised, dated.quote_en
+                reference, quote = localised, quote_en
         document = self.catalog.document_of(reference)
         doc_id, _, section = reference.partition("#")
-        return Citation(
+        return Citation.model_construct(
+            n=None,
             doc_id=doc_id,
             section=section,
             title=document.title if document else doc_id,
@@ -78,7 +89,8 @@ class EligibilityChecker:
         return citations
 
     # -- messages ----------------------------------------------------------------------------------
-    def _render(self, key: str, values: dict[str, Any], language: str) -> str:
+    def _render_uncached(self, key: str, frozen_values: tuple[tuple[str, Any], ...], language: str) -> str:
+        values = {name: list(value) if isinstance(value, tuple) else value for name, value in frozen_values}
         spec = self.rulebook.messages[key]
         groups: dict[str, str] = dict(spec.get("labels", {}))  # type: ignore[arg-type]
         shown: dict[str, Any] = {}
@@ -97,10 +109,11 @@ class EligibilityChecker:
 
     def _note(self, rule: str, key: str, values: dict[str, Any], params: list[Resolved], language: str) -> RuleNote:
         confidence = min((p.dated.confidence for p in params), key=_confidence_rank, default="C2")
-        return RuleNote(
+        frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items()))
+        return RuleNote.model_construct(
             rule=rule,
-            message=self._render(key, values, "zh"),
-            message_en=self._render(key, values, "en"),
+            message=self._render(key, frozen, "zh"),
+            message_en=self._render(key, frozen, "en"),
             confidence=confidence,
             citations=self._cites(params, language),
         )
@@ -109,7 +122,11 @@ class EligibilityChecker:
     def check(self, profile: Profile, as_of: dt.date, language: str = "zh") -> EligibilityResult:
         edition = self.rulebook.edition(as_of)
         province = profile.province
-        params = BoundParams(self.rulebook, as_of, province)
+        params = self._bound.get((as_of, province))
+        if params is None:
+            params = BoundParams(self.rulebook, as_of, province)
+            if len(self._bound) < 4096:
+                self._bound[(as_of, province)] = params
         if profile.maturity_assessed_on is not None and profile.maturity_assessed_on > as_of:
             raise InputError(
                 f"maturity_assessed_on: {profile.maturity_assessed_on.isoformat()} is after as_of {as_of.isoformat()}"
@@ -127,7 +144,7 @@ class EligibilityChecker:
             rulebook=edition.id,
             province=province,
             language="en" if language == "en" else "zh",
-            next_level=next_level,  # type: ignore[arg-type]
+            next_level=next_level,
             levels=levels,
             missing=missing,
             derived=derivation,
@@ -144,7 +161,7 @@ class EligibilityChecker:
     def _facts(
         self, profile: Profile, as_of: dt.date, params: BoundParams, language: str
     ) -> tuple[Facts, Derivation | None]:
-        areas = set(profile.areas_covered) if profile.areas_covered is not None else None
+        areas: set[str] | None = set(profile.areas_covered) if profile.areas_covered is not None else None
         share = profile.ai_scenario_share
         derivation = None
         if profile.scenarios_built:
@@ -197,9 +214,9 @@ class EligibilityChecker:
             if outcome.status == "met":
                 notes += self._value_notes(rule_id, outcome.parameters, language)
         status = "not_eligible" if unmet else "needs_info" if missing else "eligible"
-        return LevelResult(
-            level=level,  # type: ignore[arg-type]
-            status=status,  # type: ignore[arg-type]
+        return LevelResult.model_construct(
+            level=level,
+            status=status,
             unmet=unmet,
             missing=missing,
             notes=notes,
@@ -212,7 +229,7 @@ class EligibilityChecker:
     def _value_notes(self, rule_id: str, parameters: list[Resolved], language: str) -> list[RuleNote]:
         """A parameter can carry a caveat (e.g. premium coverage is "in principle"): show it with the verdict."""
         return [
-            RuleNote(
+            RuleNote.model_construct(
                 rule=rule_id,
                 message=p.dated.note,
                 message_en=p.dated.note_en or p.dated.note,
@@ -243,7 +260,7 @@ class EligibilityChecker:
             return None, note
         concrete = next_window(str(rule.value["start"]), str(rule.value["end"]), params.day)
         return (
-            Window(
+            Window.model_construct(
                 start=concrete.start,
                 end=concrete.end,
                 status=concrete.status,
@@ -255,23 +272,29 @@ class EligibilityChecker:
             None,
         )
 
-    @staticmethod
-    def _trace(rule_id: str, outcome: Outcome) -> TraceEntry:
-        return TraceEntry(
-            rule=rule_id,
-            outcome=outcome.status,
-            inputs=outcome.inputs,
-            parameters=[
-                TraceParameter(
-                    name=p.name,
-                    value=p.value,
-                    effective_from=p.dated.effective_from,
-                    scope=p.scope,
-                    reference=p.dated.reference or "",
-                )
-                for p in outcome.parameters
-            ],
-        )
+    def _trace(self, rule_id: str, outcome: Outcome) -> TraceEntry:
+        key = (rule_id, outcome.status, tuple(outcome.inputs),
+               tuple((p.name, p.scope, p.dated.effective_from) for p in outcome.parameters))
+        entry = self._traces.get(key)
+        if entry is None:
+            entry = TraceEntry(
+                rule=rule_id,
+                outcome=outcome.status,
+                inputs=outcome.inputs,
+                parameters=[
+                    TraceParameter(
+                        name=p.name,
+                        value=p.value,
+                        effective_from=p.dated.effective_from,
+                        scope=p.scope,
+                        reference=p.dated.reference or "",
+                    )
+                    for p in outcome.parameters
+                ],
+            )
+            if len(self._traces) < 20_000:  # a few hundred distinct entries in practice
+                self._traces[key] = entry
+        return entry
 
 
 def _confidence_rank(confidence: str) -> int:

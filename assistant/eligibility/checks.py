@@ -48,9 +48,8 @@ def _not_applicable(inputs: list[str] | None = None) -> Outcome:
 
 def requirements(level: str, facts: Facts, params: Params) -> Outcome:
     """基础要求: every listed profile fact must be true (plus legal-person status for some levels)."""
-    used = [
-        p for p in (params.get("basic_requirements.fields"), params.get("provincial_requirements.fields")) if p and p.value
-    ]
+    candidates = (params.get("basic_requirements.fields"), params.get("provincial_requirements.fields"))
+    used = [p for p in candidates if p is not None and p.value]
     fields: list[str] = [field for p in used for field in p.value]
     legal = params.get("legal_person.levels")
     if legal is not None and level in (legal.value or []):

@@ -24,7 +24,8 @@ def windows_calendar(result: EligibilityResult) -> bytes:
         zh, en = _LEVEL_NAMES[level.level]
         event = Event()
         # Stable UID: the same result gives the same file (deterministic, like the checker).
-        event.add("uid", f"{level.level}-{window.start.isoformat()}-{result.province or 'national'}@smart-factory-assistant")
+        scope = result.province or "national"
+        event.add("uid", f"{level.level}-{window.start.isoformat()}-{scope}@smart-factory-assistant")
         event.add("dtstamp", dt.datetime.combine(result.as_of, dt.time(0, 0), tzinfo=dt.UTC))
         event.add("summary", f"{zh}智能工厂申报窗口 / {en}-level application window")
         event.add("dtstart", window.start)

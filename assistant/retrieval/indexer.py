@@ -119,7 +119,7 @@ def build_index(
         for section in document.sections
         for chunk in chunk_section(document, section, settings.chunk_max_chars)
     ]
-    vectors, embedded = _embed(settings, config["embedder"], chunks, use_cache=not rebuild, progress=progress)
+    vectors, embedded = _embed(settings, embedder_id(settings), chunks, use_cache=not rebuild, progress=progress)
 
     build = root / f"build-{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%S%f')}-{os.getpid()}"
     build.mkdir(parents=True)

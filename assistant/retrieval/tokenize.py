@@ -13,7 +13,8 @@ from typing import Any
 _WORD = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+(?:[./-][a-z0-9]+)*")
 _STOPWORDS = frozenset(
     """的 了 是 在 和 与 及 或 等 吗 呢 啊 吧 呀 么 我 我们 你 你们 他们 它 这 那 这个 那个 哪 哪些 什么 怎么 怎样
-    如何 多少 几 个 有 没有 要 需要 是否 可以 能 能否 会 请问 一下 一个 就 都 也 还 又 把 被 让 给 对 从 到 为 以 之 其 该
+    如何 多少 几 个 有 没有 要 需要 是否 可以 能 能否 会 请问 一下 一个 就 都 也 还 又 把 被 让 给
+    对 从 到 为 以 之 其 该
     a an the of to in on for and or is are was were be been it its this that these those what which who how when
     where why do does did can could should would will we our you your i my me with by as at from about any have has
     there into than then so if not no""".split()
