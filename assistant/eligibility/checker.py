@@ -52,6 +52,8 @@ class EligibilityChecker:
         # Citations and messages depend only on their inputs; caching them keeps a check well under 1 ms.
         self._cite_cached = lru_cache(maxsize=4096)(self._cite)
         self._traces: dict[tuple[Any, ...], TraceEntry] = {}
+        self._notes: dict[tuple[Any, ...], RuleNote] = {}
+        self._windows: dict[tuple[Any, ...], tuple[Window | None, str | None]] = {}
         self._bound: dict[tuple[dt.date, str | None], BoundParams] = {}
         self._render = lru_cache(maxsize=8192)(self._render_uncached)
 
@@ -108,6 +110,18 @@ class EligibilityChecker:
         return self.rulebook.message(key, language, **shown)
 
     def _note(self, rule: str, key: str, values: dict[str, Any], params: list[Resolved], language: str) -> RuleNote:
+        cache_key = (rule, key, tuple(sorted((k, str(v)) for k, v in values.items())),
+                     tuple((p.name, p.scope, p.dated.effective_from) for p in params), language)
+        note = self._notes.get(cache_key)
+        if note is None:
+            note = self._build_note(rule, key, values, params, language)
+            if len(self._notes) < 20_000:
+                self._notes[cache_key] = note
+        return note
+
+    def _build_note(
+        self, rule: str, key: str, values: dict[str, Any], params: list[Resolved], language: str
+    ) -> RuleNote:
         confidence = min((p.dated.confidence for p in params), key=_confidence_rank, default="C2")
         frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items()))
         return RuleNote.model_construct(
@@ -252,6 +266,15 @@ class EligibilityChecker:
         return str(rule.value[language]) if rule is not None and rule.value else ""
 
     def _window(self, level: str, params: BoundParams, language: str) -> tuple[Window | None, str | None]:
+        key = (level, params.day, params.province, language)
+        if key not in self._windows:
+            window = self._compute_window(level, params, language)
+            if len(self._windows) >= 20_000:
+                self._windows.clear()
+            self._windows[key] = window
+        return self._windows[key]
+
+    def _compute_window(self, level: str, params: BoundParams, language: str) -> tuple[Window | None, str | None]:
         rule = params.get(f"calendar.{level}")
         if rule is None:
             return None, None
