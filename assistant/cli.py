@@ -108,6 +108,31 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from pydantic import ValidationError
+
+    from assistant.api.app import build_services
+    from assistant.chat.models import ChatRequest
+    from assistant.eligibility.service import describe_validation_error
+
+    try:
+        request = ChatRequest(message=args.question, province=args.province, language=args.language)
+    except ValidationError as error:
+        raise AssistantError(describe_validation_error(error)) from error
+    if not request.message.strip():
+        raise AssistantError("the question is empty")
+    response = build_services(settings).chat.answer(request)
+    if args.json:
+        print(response.model_dump_json(indent=1))
+        return 0
+    print(response.answer)
+    for citation in response.citations:
+        print(f"  [{citation.n}] {citation.title} — {citation.doc_id}#{citation.section}")
+    if response.quick_replies:
+        print("  » " + " | ".join(response.quick_replies))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -137,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--province", help="rank this province's documents first (lowercase pinyin)")
     search.add_argument("--json", action="store_true", help="print JSON")
     search.set_defaults(handler=cmd_search)
+
+    ask = commands.add_parser("ask", help="one answer, with its sources")
+    ask.add_argument("question")
+    ask.add_argument("--province", help="lowercase pinyin, e.g. yunnan")
+    ask.add_argument("--language", choices=["zh", "en"], help="answer language (default: the question's)")
+    ask.add_argument("--json", action="store_true", help="print the ChatResponse as JSON")
+    ask.set_defaults(handler=cmd_ask)
 
     check = commands.add_parser("check", help="eligibility of a profile for each level")
     check.add_argument("profile", help="a profile as YAML or JSON")

@@ -31,12 +31,24 @@ class Settings(BaseSettings):
     search_default_k: int = Field(default=5, ge=1, le=50)
     search_max_k: int = Field(default=50, ge=1, le=200)
 
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; unset = SQLite file in data_dir")
+
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint; unset = no LLM")
+    llm_model: str = "qwen2.5"
+    llm_api_key: str = Field(default="not-needed", repr=False)
+    llm_timeout_seconds: float = Field(default=1.5, gt=0, le=30)
+    llm_filing_number: str | None = Field(default=None, description="the model's 备案号, shown in the UI")
+
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 
     @property
     def index_root(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'assistant.sqlite3'}"
 
     @property
     def embedding_cache_path(self) -> Path:

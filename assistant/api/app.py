@@ -9,11 +9,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 
 from assistant import __version__
+from assistant.api.chat_routes import router as chat_router
 from assistant.api.deps import Services
 from assistant.api.routes import router
+from assistant.chat.llm import LLMAnswerer
+from assistant.chat.service import ChatService
+from assistant.eligibility.service import checker_for
 from assistant.errors import AssistantError, IndexError_, InputError
 from assistant.retrieval import HybridRetriever, make_embedder
 from assistant.settings import PROJECT_ROOT, Settings, get_settings
+from assistant.store import ConversationStore
 
 WEB_DIR = PROJECT_ROOT / "web"
 
@@ -21,13 +26,21 @@ WEB_DIR = PROJECT_ROOT / "web"
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="智能工厂梯度培育申报助手 API", version=__version__)
-    app.state.services = services or Services(
-        settings=settings, retriever=HybridRetriever(settings.index_root, make_embedder(settings))
-    )
+    app.state.services = services or build_services(settings)
     app.include_router(router)
+    app.include_router(chat_router)
     _install_error_handlers(app)
     _install_pages(app, WEB_DIR)
     return app
+
+
+def build_services(settings: Settings) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    retriever = HybridRetriever(settings.index_root, make_embedder(settings))
+    checker = checker_for(settings.corpus_dir)
+    answerer = LLMAnswerer.from_settings(settings) if settings.llm_base_url else None
+    chat = ChatService(checker, retriever, ConversationStore(settings.sqlalchemy_url), answerer=answerer)
+    return Services(settings=settings, retriever=retriever, chat=chat)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from assistant.chat.service import ChatService
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
 
@@ -15,6 +16,7 @@ from assistant.settings import Settings
 class Services:
     settings: Settings
     retriever: HybridRetriever
+    chat: ChatService
 
 
 def get_services(request: Request) -> Services:

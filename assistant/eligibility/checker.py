@@ -132,15 +132,23 @@ class EligibilityChecker:
             citations=self._cites(params, language),
         )
 
+    def _params(self, day: dt.date, province: str | None) -> BoundParams:
+        params = self._bound.get((day, province))
+        if params is None:
+            params = BoundParams(self.rulebook, day, province)
+            if len(self._bound) < 4096:
+                self._bound[(day, province)] = params
+        return params
+
+    def window(self, level: str, day: dt.date, province: str | None, language: str) -> tuple[Window | None, str | None]:
+        """The next window for a level (or the note saying why there is none), as the checker reports it."""
+        return self._window(level, self._params(day, province), language)
+
     # -- the check ---------------------------------------------------------------------------------
     def check(self, profile: Profile, as_of: dt.date, language: str = "zh") -> EligibilityResult:
         edition = self.rulebook.edition(as_of)
         province = profile.province
-        params = self._bound.get((as_of, province))
-        if params is None:
-            params = BoundParams(self.rulebook, as_of, province)
-            if len(self._bound) < 4096:
-                self._bound[(as_of, province)] = params
+        params = self._params(as_of, province)
         if profile.maturity_assessed_on is not None and profile.maturity_assessed_on > as_of:
             raise InputError(
                 f"maturity_assessed_on: {profile.maturity_assessed_on.isoformat()} is after as_of {as_of.isoformat()}"

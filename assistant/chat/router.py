@@ -1,0 +1,177 @@
+"""Routing a question: its language, intent, the level and province it names, and whether it is an
+attempt to steer the assistant off its job. Deterministic keyword rules, so a refusal is predictable."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from assistant.retrieval.search import query_language
+
+LEVEL_WORDS: dict[str, tuple[str, ...]] = {
+    "basic": ("基础级", "基础", "basic"),
+    "advanced": ("先进级", "先进", "先近级", "advanced", "advnaced", "advance level"),
+    "premium": ("卓越级", "卓越", "premium", "excellence", "excellent level"),
+    "pilot": ("领航级", "领航", "pilot", "leading level", "lighthouse"),
+}
+
+PROVINCES: dict[str, tuple[str, ...]] = {
+    "yunnan": ("云南", "yunnan"),
+    "jiangsu": ("江苏", "jiangsu"),
+    "shandong": ("山东", "shandong", "青岛", "qingdao"),
+    "shanghai": ("上海", "shanghai"),
+    "tianjin": ("天津", "tianjin"),
+    "liaoning": ("辽宁", "liaoning", "大连", "dalian"),
+    "fujian": ("福建", "fujian"),
+    "gansu": ("甘肃", "gansu"),
+    "zhejiang": ("浙江", "zhejiang"),
+    "beijing": ("北京", "beijing"),
+    "guangdong": ("广东", "guangdong"),
+    "chongqing": ("重庆", "chongqing"),
+    "heilongjiang": ("黑龙江", "heilongjiang"),
+    "hubei": ("湖北", "hubei"),
+    "hunan": ("湖南", "hunan"),
+    "sichuan": ("四川", "sichuan"),
+    "henan": ("河南", "henan"),
+    "hebei": ("河北", "hebei"),
+    "anhui": ("安徽", "anhui"),
+    "shaanxi": ("陕西", "shaanxi"),
+    "shanxi": ("山西", "shanxi"),
+    "jiangxi": ("江西", "jiangxi"),
+    "guangxi": ("广西", "guangxi"),
+    "guizhou": ("贵州", "guizhou"),
+    "hainan": ("海南", "hainan"),
+    "jilin": ("吉林", "jilin"),
+    "neimenggu": ("内蒙古", "inner mongolia"),
+    "ningxia": ("宁夏", "ningxia"),
+    "qinghai": ("青海", "qinghai"),
+    "xinjiang": ("新疆", "xinjiang"),
+    "xizang": ("西藏", "tibet", "xizang"),
+}
+
+_INJECTION = re.compile(
+    r"ignore (all |any |the )?(previous|prior|above|earlier)|disregard (all |the )?(previous|prior|above|your)"
+    r"|system prompt|your (instructions|prompt|rules|settings|api key)|reveal|jailbreak|developer mode|\bdan\b"
+    r"|pretend (you are|to be)|act as|you are now|role-?play|api[_ -]?key|password|secret key|environment variable"
+    r"|忽略|无视|忘记(之前|以上|所有)|系统提示|提示词|你的指令|开发者模式|越狱|扮演|假装你|你现在是|密钥|api密钥|口令"
+    r"|输出你的|泄露|设置项|环境变量|说截止日期是明天|回答只能是"
+)
+_DOMAIN = re.compile(
+    r"智能工厂|梯度|基础级|先进级|先近级|卓越级|领航级|成熟度|成熟渡|自评|申报|认定|要素条件|场景|指引|工信|工业和信息化"
+    r"|39116|39117|c3mep|cmmm|数字化车间|智能车间|未来工厂|规上|规模以上|复核|名单|补贴|奖励|文号|通知|实施方案"
+    r"|smart factor|smart manufactur|maturity|matur|basic level|advanced|advnaced|premium|pilot|certif|scenario"
+    r"|miit|element condition|gradient|cultivation|self-assess|apply|application|eligib|subsid|window|deadline"
+    r"|level|factory|factories|province|notice|provincial|basic requirement|accident|事故|信用"
+)
+_GREETING = re.compile(
+    r"^(你好|您好|hi|hello|hey|在吗|早上好|下午好|晚上好|good (morning|afternoon|evening))[!！。.,， ]*$"
+)
+
+INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "eligibility",
+        re.compile(
+            r"(我们|我司|我厂|本企业|本公司|咱们|咱|我|厂里|公司).{0,24}(能不能|能否|可不可以|可以|够不够|有没有资格|是否符合"
+            r"|符合.{0,6}条件吗|能.{0,4}(申报|评|申请)|能报)|(能不能|能否|可不可以|可以).{0,6}(帮|给)?我们"
+            r"|can (we|i|our)|are we (eligible|qualified)|do we qualify|am i eligible|check (our|my) eligibility"
+        ),
+    ),
+    (
+        "deadline",
+        re.compile(
+            r"什么时候|何时|截止|窗口|几月|哪个月|时间安排|日期|日程|deadline|when |window|what date|which month|timeline|schedule"
+        ),
+    ),
+    (
+        "certifier",
+        re.compile(
+            r"谁(来)?认定|由谁|哪个部门|谁负责|谁审核|谁批|who (certifies|approves|recognis|decides)"
+            r"|which (authority|department)|certified by|certifying"
+        ),
+    ),
+    (
+        "process",
+        re.compile(
+            r"流程|步骤|怎么申报|如何申报|怎么申请|程序|路径|how (do|can|to) (we |i )?apply|steps|process|procedure"
+        ),
+    ),
+    (
+        "statistics",
+        re.compile(
+            r"多少家|多少个工厂|数量|统计|总数|how many .{0,25}(factories|enterprises|companies|firms)"
+            r"|statistic|number of"
+        ),
+    ),
+    ("document", re.compile(r"文号|〔20\d\d〕|\[20\d\d\]|\d+号文|document number|which notice|哪份文件|哪个文件")),
+    ("level_requirements", re.compile(r"条件|要求|覆盖|门槛|标准|必须|requirement|condition|need|must|cover|criteria")),
+    ("scenario", re.compile(r"场景|指引|环节|scenario|guide|stage")),
+    ("maturity", re.compile(r"成熟度|成熟渡|自评估|自评|39116|39117|c3mep|cmmm|maturity|self-assess|assessment")),
+    ("requirements", re.compile(r"条件|要求|需要|覆盖|门槛|标准|必须|requirement|condition|need|must|cover|criteria")),
+]
+
+
+@dataclass(frozen=True)
+class Route:
+    language: str
+    intent: str
+    levels: tuple[str, ...]
+    province: str | None
+    in_scope: bool
+    injection: bool
+
+
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def detect_levels(text: str) -> tuple[str, ...]:
+    lowered = text.lower()
+    found = []
+    for level, words in LEVEL_WORDS.items():
+        if any(word in lowered for word in words):
+            found.append(level)
+    # "基础" inside 基础要求 is not the basic level.
+    if (
+        "basic" in found
+        and not re.search(r"基础级|\bbasic\b(?! requirement)", lowered)
+        and re.search(r"基础要求|基础设施", lowered)
+    ):
+        found.remove("basic")
+    return tuple(found)
+
+
+def detect_province(text: str) -> str | None:
+    lowered = text.lower()
+    for province, words in PROVINCES.items():
+        if any(word in lowered for word in words):
+            return province
+    return None
+
+
+def route(message: str, conversation_language: str | None = None, in_walkthrough: bool = False) -> Route:
+    text = normalise(message)
+    lowered = text.lower()
+    language = query_language(text)
+    if conversation_language and not re.search(r"[A-Za-z]{3,}|[\u3400-\u9fff]", text):
+        language = conversation_language  # "2", "30%", "2026-05-10": keep the conversation's language
+    injection = bool(_INJECTION.search(lowered))
+    levels = detect_levels(text)
+    province = detect_province(text)
+    if injection:
+        return Route(language, "injection", levels, province, in_scope=False, injection=True)
+    if _GREETING.match(lowered):
+        return Route(language, "greeting", levels, province, in_scope=True, injection=False)
+    in_scope = in_walkthrough or bool(_DOMAIN.search(lowered))
+    if not in_scope:
+        return Route(language, "out_of_scope", levels, province, in_scope=False, injection=False)
+    intent = "general"
+    for name, pattern in INTENT_PATTERNS:
+        if name == "level_requirements" and not levels:
+            continue  # "先进级要覆盖哪些环节" is about a level's requirements, not the scenario guide
+        if pattern.search(lowered):
+            intent = "requirements" if name == "level_requirements" else name
+            break
+    if intent == "eligibility" and not levels and not re.search(r"申报|评|apply|eligib|qualif|level", lowered):
+        intent = "general"
+    return Route(language, intent, levels, province, in_scope=True, injection=False)

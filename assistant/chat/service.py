@@ -1,0 +1,266 @@
+"""The chat pipeline: guard → route → tools → answer → validate citations → store.
+
+The grounded composer answers by default. An optional LLM answerer (``assistant.chat.llm``) may rewrite the
+grounded answer from the same numbered sources; when it fails validation or time, the grounded answer stands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from assistant.chat.citations import AnswerBuilder, validate
+from assistant.chat.composer import LEVELS, GroundedComposer, phrase
+from assistant.chat.facts import BOOL_FIELDS, extract_facts
+from assistant.chat.models import ChatRequest, ChatResponse, ToolCall
+from assistant.chat.router import INTENT_PATTERNS, Route, route
+from assistant.eligibility.checker import EligibilityChecker
+from assistant.eligibility.models import LevelResult, Profile
+from assistant.errors import InputError
+from assistant.retrieval import HybridRetriever
+from assistant.store import ConversationStore
+from assistant.store.db import new_id
+
+QUESTIONS_PER_TURN = 3
+_QUICK = {"zh": ["是", "否", "都是"], "en": ["yes", "no", "all yes"]}
+_LEVEL_QUICK = {"zh": ["还没有", "基础级", "先进级", "卓越级"], "en": ["none", "basic", "advanced", "premium"]}
+_STANDING_QUICK = {
+    "zh": ["高于省内平均", "省内领先", "国内领先", "全球领先"],
+    "en": ["above average", "leading in the province", "leading nationally", "leading globally"],
+}
+_FOCUS = {
+    "coverage": r"覆盖|环节|领域|cover|area",
+    "maturity": r"成熟度|成熟渡|maturity|等级|几级",
+    "standing": r"指标|领先|水平|standing|indicator|leading",
+    "ai": r"人工智能|\bai\b|智能化场景",
+    "prerequisite": r"先获评|前提|prerequisite|first hold|跳级|skip",
+}
+
+
+class ChatService:
+    def __init__(
+        self,
+        checker: EligibilityChecker,
+        retriever: HybridRetriever,
+        store: ConversationStore,
+        today: Callable[[], dt.date] = dt.date.today,
+        answerer: Any = None,
+    ) -> None:
+        self.checker = checker
+        self.composer = GroundedComposer(checker, retriever)
+        self.store = store
+        self.today = today  # the clock is read once per request, here, and handed to the tools as as_of
+        self.answerer = answerer
+
+    def answer(self, request: ChatRequest) -> ChatResponse:
+        if request.conversation_id and not self.store.exists(request.conversation_id):
+            raise InputError(f"conversation_id: no conversation {request.conversation_id!r}")
+        state = self.store.state(request.conversation_id) if request.conversation_id else {}
+        in_walkthrough = bool(state.get("pending"))
+        routed = route(request.message, state.get("language"), in_walkthrough)
+        language = request.language or routed.language
+        province = request.province or routed.province or state.get("province")
+        conversation_id = request.conversation_id or self.store.create_conversation(language, province)
+        as_of = self.today()
+        builder = AnswerBuilder(language)
+        tools: list[ToolCall] = []
+        quick: list[str] = []
+        intent = routed.intent
+
+        if routed.injection:
+            builder.say(phrase("injection", language))
+            status = "out_of_scope"
+        elif not routed.in_scope:
+            builder.say(phrase("out_of_scope", language))
+            status = "out_of_scope"
+        elif intent == "greeting":
+            builder.say(phrase("greeting", language))
+            status = "answered"
+        elif intent == "eligibility" or (in_walkthrough and self._continues_walkthrough(request.message, state)):
+            intent = "eligibility"
+            status, quick = self._walkthrough(request, routed, state, builder, as_of, province, tools)
+        else:
+            status = self._answer_question(request.message, routed, builder, as_of, province, tools)
+            state.pop("pending", None)
+
+        state.update({"language": language, "province": province})
+        answer_text = builder.render()
+        citations = builder.citations
+        problems = validate(answer_text, citations, self.checker.catalog)
+        if problems:  # never ship an unverifiable citation: keep only what validates
+            raise RuntimeError("; ".join(problems))
+        answerer = "grounded"
+        if self.answerer is not None and status == "answered" and citations:
+            rewritten = self.answerer.rewrite(request.message, answer_text, citations, language)
+            if rewritten is not None:
+                answer_text, answerer = rewritten, self.answerer.name
+        message_id = new_id("m")
+        tools_json = [t.model_dump(mode="json") for t in tools]
+        self.store.save_turn(
+            conversation_id,
+            request.message,
+            answer_text,
+            status,
+            intent,
+            [c.model_dump(mode="json") for c in citations],
+            tools_json,
+            state,
+            province,
+            message_id,
+        )
+        return ChatResponse(
+            conversation_id=conversation_id,
+            message_id=message_id,
+            status=status,  # type: ignore[arg-type]
+            language="en" if language == "en" else "zh",
+            answer=answer_text,
+            citations=citations,
+            tools=tools,
+            quick_replies=quick,
+            intent=intent,
+            rulebook=self.checker.rulebook.edition(as_of).id,
+            answerer=answerer,
+        )
+
+    # -- questions ----------------------------------------------------------------------------------
+    def _answer_question(
+        self,
+        message: str,
+        routed: Route,
+        builder: AnswerBuilder,
+        as_of: dt.date,
+        province: str | None,
+        tools: list[ToolCall],
+    ) -> str:
+        import re
+
+        lowered = message.lower()
+        intents = [routed.intent] + [
+            name
+            for name, pattern in INTENT_PATTERNS
+            if name in ("deadline", "certifier") and name != routed.intent and pattern.search(lowered)
+        ]
+        answered_from_rules = False
+        for intent in intents:
+            if intent == "requirements" and routed.levels:
+                focus = next((k for k, p in _FOCUS.items() if re.search(p, lowered)), None)
+                self.composer.requirements(builder, routed.levels, as_of, province, focus)
+                tools.append(
+                    ToolCall(
+                        name="level_requirements",
+                        input={"levels": list(routed.levels), "as_of": as_of.isoformat(), "province": province},
+                        output="see citations",
+                    )
+                )
+                answered_from_rules = True
+            elif intent == "maturity" and routed.levels:
+                self.composer.requirements(builder, routed.levels, as_of, province, "maturity")
+                answered_from_rules = True
+            elif intent == "certifier":
+                self.composer.certifiers(builder, routed.levels, as_of, province)
+                answered_from_rules = True
+            elif intent == "deadline":
+                output = self.composer.windows(builder, routed.levels, as_of, province)
+                tools.append(
+                    ToolCall(
+                        name="next_windows",
+                        input={
+                            "levels": list(routed.levels) or ["advanced", "premium"],
+                            "province": province,
+                            "as_of": as_of.isoformat(),
+                        },
+                        output=output,
+                    )
+                )
+                answered_from_rules = True
+        if answered_from_rules:
+            self.composer.edition(builder, as_of)
+            return "answered"
+        status, passages = self.composer.from_corpus(builder, message, province)
+        tools.append(
+            ToolCall(
+                name="search_policy",
+                input={"query": message, "province": province},
+                output=[p.citation_key for p in passages],
+            )
+        )
+        if status == "no_answer":
+            if not builder.sentences:
+                builder.say(phrase("no_answer", builder.language))
+            self.composer.who_to_ask(builder)
+        return status
+
+    # -- the eligibility walkthrough ----------------------------------------------------------------
+    @staticmethod
+    def _continues_walkthrough(message: str, state: dict[str, Any]) -> bool:
+        facts = extract_facts(message, list(state.get("pending", [])))
+        return bool(facts)
+
+    def _walkthrough(
+        self,
+        request: ChatRequest,
+        routed: Route,
+        state: dict[str, Any],
+        builder: AnswerBuilder,
+        as_of: dt.date,
+        province: str | None,
+        tools: list[ToolCall],
+    ) -> tuple[str, list[str]]:
+        language = builder.language
+        known: dict[str, Any] = dict(state.get("profile", {}))
+        if request.profile is not None:
+            known.update(request.profile.model_dump(mode="json", exclude_none=True))
+        known.update(
+            {
+                k: (v.isoformat() if isinstance(v, dt.date) else v)
+                for k, v in extract_facts(request.message, list(state.get("pending", []))).items()
+            }
+        )
+        if province:
+            known["province"] = province
+        profile = Profile.model_validate(known)
+        result = self.checker.check(profile, as_of, language)
+        target = (routed.levels[-1] if routed.levels else None) or state.get("target") or result.next_level or "pilot"
+        tools.append(
+            ToolCall(
+                name="check_eligibility",
+                input={"profile": profile.model_dump(mode="json", exclude_none=True), "as_of": as_of.isoformat()},
+                output={lv.level: lv.status for lv in result.levels},
+            )
+        )
+        by_level: dict[str, LevelResult] = {lv.level: lv for lv in result.levels}
+        level = by_level[target]
+        if level.status == "held" and result.next_level:
+            level = by_level[result.next_level]
+        state.update({"profile": known, "target": target})
+        if level.status == "needs_info":
+            asked = level.missing[:QUESTIONS_PER_TURN]
+            if "province" not in known and "province" not in asked and level.level in ("basic", "advanced"):
+                asked = ["province", *asked][:QUESTIONS_PER_TURN]
+            state["pending"] = asked
+            name = self.checker.rulebook.label("levels", level.level, language)
+            builder.say(phrase("walk_intro", language, level=name))
+            for n, field in enumerate(asked, start=1):
+                builder.say(
+                    phrase("walk_question", language, n=n, field=self.checker.rulebook.label("fields", field, language))
+                )
+            if any(f in BOOL_FIELDS for f in asked):
+                builder.say(phrase("walk_hint", language))
+            return "clarification", _quick_replies(asked, language)
+        state.pop("pending", None)
+        self.composer.verdict(builder, result, level.level if level.level in LEVELS else target)
+        return "answered", []
+
+
+def _quick_replies(asked: list[str], language: str) -> list[str]:
+    first = asked[0] if asked else ""
+    if first == "current_level":
+        return _LEVEL_QUICK[language]
+    if first == "indicator_standing":
+        return _STANDING_QUICK[language]
+    if first in ("maturity_level",):
+        return ["1", "2", "3", "4", "5"]
+    if all(f in BOOL_FIELDS for f in asked):
+        return _QUICK[language]
+    return []
