@@ -334,11 +334,13 @@ class GroundedComposer:
             text = section.text if section else passage.text
             heading_silent = bool(section and _SILENCE.search(section.heading))
             candidates = []
+            # A sentence is read under its document title and heading ("GB/T 39116 … / 三级 集成级"), so they count too.
+            heading_tokens = set(tokenize(f"{passage.title} {section.heading}")) if section else set()
             for position, sentence in enumerate(answer_sentences(text)):
                 clean = _LIST_MARK.sub("", sentence).strip()
                 if len(clean) < 6 or clean.endswith(("：", ":")):
                     continue
-                tokens = set(tokenize(clean))
+                tokens = set(tokenize(clean)) | heading_tokens
                 overlap = sum(
                     2.0 if (not t.isascii() and len(t) >= 3) or (t.isascii() and len(t) > 5) else 1.0
                     for t in query_tokens & tokens

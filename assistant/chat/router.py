@@ -72,7 +72,7 @@ INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "eligibility",
         re.compile(
-            r"(我们|我司|我厂|本企业|本公司|咱们|咱|我|厂里|公司).{0,24}(能不能|能否|可不可以|可以|够不够|有没有资格|是否符合"
+            r"(我们|我司|我厂|本企业|本公司|咱们|咱|我|厂里|公司).{0,120}(能不能|能否|可不可以|可以|够不够|有没有资格|是否符合"
             r"|符合.{0,6}条件吗|能.{0,4}(申报|评|申请)|能报)|(能不能|能否|可不可以|可以).{0,6}(帮|给)?我们"
             r"|can (we|i|our)|are we (eligible|qualified)|do we qualify|am i eligible|check (our|my) eligibility"
         ),
