@@ -121,8 +121,8 @@ def test_walkthrough_asks_only_for_missing_facts_and_remembers_them(chat: ChatSe
 
 
 def test_walkthrough_reports_gaps_with_their_clauses(chat: ChatService) -> None:
-    response = ask(chat, "我们是江苏的规上企业，已经是先进级，成熟度二级（2026-06-01评估），五个环节都覆盖了：工厂建设、研发设计、"
-                         "生产作业、生产管理、运营管理，能申报卓越级吗？")
+    response = ask(chat, "我们是江苏的规上企业，已经是先进级，成熟度二级（2026-06-01评估），"
+                         "五个环节都覆盖了：工厂建设、研发设计、生产作业、生产管理、运营管理，能申报卓越级吗？")
     for _ in range(5):
         if response.status != "clarification":
             break
