@@ -22,9 +22,9 @@ from assistant.retrieval.tokenize import tokenize
 LEVELS = ("basic", "advanced", "premium", "pilot")
 # Sentences that say the sources are silent: an answer resting on them is a `no_answer`.
 _SILENCE = re.compile(
-    r"没有找到|未找到|尚未公开|不详|未读到|没有读到|无法确认|没有明确规定|来源中没有|未检索到|未见|没有说明"
+    r"没有找到|未找到|尚未公开|不详|未读到|没有读到|无法确认|没有明确规定|来源中没有|未检索到|未见|没有说明|没有查到|未查到|均未"
     r"|not found|not known|unknown|(was|were) not (retrieved|read|available)|not read|do not say|does not say"
-    r"|no .{0,30}was found"
+    r"|no .{0,40}(was|were) found|not (been )?published|no official|nothing (specific|explicit)"
 )
 _LIST_MARK = re.compile(r"^(?:[-*•]|\d+[.、)])\s*")
 _SENTENCE = re.compile(r"(?<=[。！？!?])|(?<=[.])(?=\s)|\n+")
@@ -327,6 +327,7 @@ class GroundedComposer:
         query_tokens = {t for t in tokenize(question) if len(t) > 1 or not t.isascii()}
         index = self.retriever.index
         picked: list[tuple[str, Passage, bool]] = []
+        silent_candidates: list[tuple[float, str, Passage]] = []
         best_overlap = 0.0
         for rank, passage in enumerate(passages):
             document = index.documents.get(passage.doc_id)
@@ -346,6 +347,8 @@ class GroundedComposer:
                     for t in query_tokens & tokens
                 )
                 candidates.append((overlap, position, clean))
+                if heading_silent or _SILENCE.search(clean):
+                    silent_candidates.append((overlap, clean, passage))
             if not candidates:
                 continue
             candidates.sort(key=lambda c: (-c[0], c[1]))
@@ -362,6 +365,11 @@ class GroundedComposer:
                     picked.append((clean, passage, heading_silent or bool(_SILENCE.search(clean))))
         if not picked or best_overlap < 1.5:
             return "no_answer", passages
+        if not picked[0][2] and silent_candidates:
+            # A passage that says the sources are silent on exactly this beats a loosely related fact.
+            overlap, sentence, passage = max(silent_candidates, key=lambda c: c[0])
+            if overlap >= max(1.5, best_overlap):
+                picked = [(sentence, passage, True), *[p for p in picked if p[0] != sentence]][:3]
         for sentence, passage, _silent in picked:
             builder.say(
                 sentence,

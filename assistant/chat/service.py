@@ -34,7 +34,7 @@ _FOCUS = {
     "maturity": r"成熟度|成熟渡|maturity|等级|几级",
     "standing": r"指标|领先|水平|standing|indicator|leading",
     "ai": r"人工智能|\bai\b|智能化场景",
-    "prerequisite": r"先获评|前提|prerequisite|first hold|跳级|skip",
+    "prerequisite": r"先获评|前提|prerequisite|first hold|跳级|跳过|(?<!卓)越级|直接|skip|straight",
 }
 
 
@@ -143,7 +143,10 @@ class ChatService:
         ]
         answered_from_rules = False
         for intent in intents:
-            if intent == "requirements" and routed.levels:
+            if intent == "requirements" and not routed.levels and re.search(r"基础要求|basic requirement", lowered):
+                self.composer.requirements(builder, ("basic",), as_of, province, "requirements")
+                answered_from_rules = True
+            elif intent == "requirements" and routed.levels:
                 focus = next((k for k, p in _FOCUS.items() if re.search(p, lowered)), None)
                 self.composer.requirements(builder, routed.levels, as_of, province, focus)
                 tools.append(
@@ -159,6 +162,23 @@ class ChatService:
                 answered_from_rules = True
             elif intent == "certifier":
                 self.composer.certifiers(builder, routed.levels, as_of, province)
+                answered_from_rules = True
+            elif intent == "deadline" and (
+                re.search(r"20\d\d", message)
+                or (routed.province and routed.province not in self.checker.rulebook.overlays)
+            ):
+                # A named year's or a named province's round is in the documents, not in the yearly pattern.
+                status, passages = self.composer.from_corpus(builder, message, province)
+                tools.append(
+                    ToolCall(
+                        name="search_policy",
+                        input={"query": message, "province": province},
+                        output=[p.citation_key for p in passages],
+                    )
+                )
+                if status == "no_answer":
+                    self.composer.who_to_ask(builder)
+                    return status
                 answered_from_rules = True
             elif intent == "deadline":
                 output = self.composer.windows(builder, routed.levels, as_of, province)
