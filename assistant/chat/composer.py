@@ -22,9 +22,8 @@ from assistant.retrieval.tokenize import tokenize
 LEVELS = ("basic", "advanced", "premium", "pilot")
 # Sentences that say the sources are silent: an answer resting on them is a `no_answer`.
 _SILENCE = re.compile(
-    r"没有找到|未找到|尚未公开|不详|未读到|没有读到|无法确认|没有明确规定|来源中没有|未检索到|未见|没有说明|没有查到|未查到|均未"
-    r"|not found|not known|unknown|(was|were) not (retrieved|read|available)|not read|do not say|does not say"
-    r"|no .{0,40}(was|were) found|not (been )?published|no official|nothing (specific|explicit)"
+    r"没有找到|未找到|尚未公开|没有查到|未查到|不详|没有明确规定|来源中没有|资料中没有"
+    r"|not found|(is|are) (not known|unknown)|do not say|does not say|no .{0,40}(was|were) found|not (been )?published"
 )
 _LIST_MARK = re.compile(r"^(?:[-*•]|\d+[.、)])\s*")
 _SENTENCE = re.compile(r"(?<=[。！？!?])|(?<=[.])(?=\s)|\n+")
@@ -321,12 +320,12 @@ class GroundedComposer:
         language = builder.language
         passages = [
             p
-            for p in self.retriever.search(question, k=6, language=language, province=province)
+            for p in self.retriever.search(question, k=8, language=language, province=province)
             if p.language == language
-        ][:3]
+        ][:5]
         query_tokens = {t for t in tokenize(question) if len(t) > 1 or not t.isascii()}
         index = self.retriever.index
-        picked: list[tuple[str, Passage, bool]] = []
+        picked: list[tuple[str, Passage, bool, float]] = []
         silent_candidates: list[tuple[float, str, Passage]] = []
         best_overlap = 0.0
         for rank, passage in enumerate(passages):
@@ -356,28 +355,31 @@ class GroundedComposer:
             if rank == 0:
                 best_overlap = top
                 chosen = [c for c in candidates[:2] if c[0] >= max(1.0, top * 0.6)] or candidates[:1]
-            elif top >= max(2.0, best_overlap) and len(picked) < 3:
+            elif rank < 3 and top >= max(2.0, best_overlap) and len(picked) < 3:
                 chosen = candidates[:1]
             else:
                 continue
-            for _overlap, _position, clean in sorted(chosen, key=lambda c: c[1]):
+            for overlap, _position, clean in sorted(chosen, key=lambda c: c[1]):
                 if all(clean != p[0] for p in picked):
-                    picked.append((clean, passage, heading_silent or bool(_SILENCE.search(clean))))
+                    picked.append((clean, passage, heading_silent or bool(_SILENCE.search(clean)), overlap))
         if not picked or best_overlap < 1.5:
             return "no_answer", passages
         if not picked[0][2] and silent_candidates:
             # A passage that says the sources are silent on exactly this beats a loosely related fact.
             overlap, sentence, passage = max(silent_candidates, key=lambda c: c[0])
             if overlap >= max(1.5, best_overlap):
-                picked = [(sentence, passage, True), *[p for p in picked if p[0] != sentence]][:3]
-        for sentence, passage, _silent in picked:
+                picked = [(sentence, passage, True, overlap), *[p for p in picked if p[0] != sentence]][:3]
+        for sentence, passage, _silent, _overlap in picked:
             builder.say(
                 sentence,
                 Citation(
                     doc_id=passage.doc_id, section=passage.section, title=passage.title, url=passage.url, quote=sentence
                 ),
             )
-        return ("no_answer" if picked[0][2] else "answered"), passages
+        # "Not found" is the answer only when no factual sentence answers about as well.
+        lead = picked[0]
+        factual = [p for p in picked[1:] if not p[2] and p[3] > lead[3]]
+        return ("no_answer" if lead[2] and not factual else "answered"), passages
 
     # -- eligibility verdicts -----------------------------------------------------------------------
     def verdict(self, builder: AnswerBuilder, result: EligibilityResult, target: str) -> None:

@@ -79,6 +79,8 @@ def _level_answer(text: str) -> str | None:
             return level
     if any(lowered.strip() == word or lowered.startswith(word) for word in _LEVEL_ANSWERS["none"]):
         return "none"
+    if lowered.strip(" .。!！") in ("no", "否", "无", "没", "不是"):
+        return "none"
     return None
 
 

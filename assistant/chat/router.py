@@ -88,7 +88,7 @@ INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     # "能不能跳过先进级" is about the prerequisite rule, not about this enterprise.
-    ("skip", re.compile(r"跳级|跳过|(?<!卓)越级|直接(申报|冲|拿|报|评)|skip|straight (for|to)|jump")),
+    ("skip", re.compile(r"跳级|跳过|(?<!卓)越级|直接(申报|冲|拿|报|评)|skip|jump")),
     (
         "eligibility",
         re.compile(

@@ -77,7 +77,11 @@ class ChatService:
         elif intent == "greeting":
             builder.say(phrase("greeting", language))
             status = "answered"
-        elif intent == "eligibility" or (in_walkthrough and self._continues_walkthrough(request.message, state)):
+        elif (
+            intent == "eligibility"
+            or (in_walkthrough and self._continues_walkthrough(request.message, state, routed))
+            or (bool(routed.levels) and len(extract_facts(request.message, [])) >= 3)
+        ):
             intent = "eligibility"
             status, quick = self._walkthrough(request, routed, state, builder, as_of, province, tools)
         else:
@@ -213,9 +217,12 @@ class ChatService:
 
     # -- the eligibility walkthrough ----------------------------------------------------------------
     @staticmethod
-    def _continues_walkthrough(message: str, state: dict[str, Any]) -> bool:
-        facts = extract_facts(message, list(state.get("pending", [])))
-        return bool(facts)
+    def _continues_walkthrough(message: str, state: dict[str, Any], routed: Route) -> bool:
+        """A reply to the questions just asked: it states facts, or it is short and asks nothing else
+        (then the walkthrough asks again rather than treating "no" as an unrelated question)."""
+        if extract_facts(message, list(state.get("pending", []))):
+            return True
+        return len(message.strip()) <= 20 and routed.intent in ("general", "out_of_scope")
 
     def _walkthrough(
         self,
