@@ -52,9 +52,12 @@ def test_requirement_answer_is_cited_and_matches_the_rulebook(chat: ChatService)
     response = ask(chat, "先进级智能工厂要覆盖哪些环节？")
     assert response.status == "answered" and response.language == "zh"
     assert response.answer.startswith("先进级须覆盖生产作业、生产管理、运营管理[1]")
-    assert "二级" in response.answer and "2025年度规则" in response.answer
+    assert "2025年度规则" in response.answer and "二级" not in response.answer  # the asked-about fact, first
     assert_grounded(chat, response)
     assert response.citations[0].doc_id == "conditions-2025" and response.citations[0].section == "coverage"
+    full = ask(chat, "先进级的申报条件有哪些？")
+    assert all(fact in full.answer for fact in ("生产作业", "二级", "省内同行业领先", "基础级", "建设完成"))
+    assert_grounded(chat, full)
 
 
 def test_english_question_gets_an_english_answer_citing_english_sections(chat: ChatService) -> None:

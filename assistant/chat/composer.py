@@ -115,19 +115,20 @@ class GroundedComposer:
         levels: tuple[str, ...],
         day: dt.date,
         province: str | None,
-        focus: str | None = None,
+        focus: str | tuple[str, ...] | None = None,
     ) -> None:
+        focus = (focus,) if isinstance(focus, str) else focus
         language = builder.language
         for level in levels:
             name = self._label("levels", level, language)
             facts = self._level_facts(level, day, province, language, name)
             if focus:
-                facts.sort(key=lambda fact: fact[0] != focus)
+                facts.sort(key=lambda fact: fact[0] not in focus)
             if len(levels) == 1 and not focus:
                 builder.say(phrase("requirements_intro", language, level=name))
             for kind, text, citation in facts:
-                if focus and len(levels) > 1 and kind != focus:
-                    continue  # "基础级和先进级成熟度分别几级": only the asked-about fact of each level
+                if focus and kind not in focus:
+                    continue  # a focused question gets the focused fact of each level, not the whole list
                 builder.say(text, citation)
         if province is None and not focus:
             differ = self._cite_text(
@@ -152,6 +153,9 @@ class GroundedComposer:
             facts.append(
                 ("coverage", phrase("coverage", language, level=name, areas=areas), self._cite(coverage, language))
             )
+            note = coverage.dated.note if language == "zh" else coverage.dated.note_en
+            if note:  # e.g. premium covers all five "in principle": the quoted clause says so
+                facts.append(("coverage", note, self._cite(coverage, language)))
         floor = get(f"maturity_floor.{level}", day, province)
         if floor and floor.value is not None:
             facts.append(
@@ -379,7 +383,8 @@ class GroundedComposer:
         # "Not found" is the answer only when no factual sentence answers about as well.
         lead = picked[0]
         factual = [p for p in picked[1:] if not p[2] and p[3] > lead[3]]
-        return ("no_answer" if lead[2] and not factual else "answered"), passages
+        silent = lead[2] and not factual
+        return ("no_answer" if silent else "answered"), passages
 
     # -- eligibility verdicts -----------------------------------------------------------------------
     def verdict(self, builder: AnswerBuilder, result: EligibilityResult, target: str) -> None:

@@ -151,7 +151,9 @@ class ChatService:
                 self.composer.requirements(builder, ("basic",), as_of, province, "requirements")
                 answered_from_rules = True
             elif intent == "requirements" and routed.levels:
-                focus = next((k for k, p in _FOCUS.items() if re.search(p, lowered)), None)
+                asked = [k for k, p in _FOCUS.items() if re.search(p, lowered)]
+                general = re.search(r"条件|要求|requirement|condition|criteria", lowered)
+                focus = None if general or not asked else tuple(asked)
                 self.composer.requirements(builder, routed.levels, as_of, province, focus)
                 tools.append(
                     ToolCall(
