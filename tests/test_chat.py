@@ -317,3 +317,25 @@ def test_openai_client_against_the_compatible_route(server: str) -> None:
                                             messages=[{"role": "user", "content": "Who certifies advanced factories?"}])
     streamed = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
     assert "provincial" in streamed and "Sources" in streamed
+
+
+@pytest.mark.slow
+def test_real_llm_endpoint_end_to_end(chat: ChatService, real_settings: Settings) -> None:
+    """A real OpenAI-compatible server (llama.cpp with Qwen2.5-Coder-0.5B) behind the optional answerer.
+    The small model may or may not cite correctly; either way the shipped answer must validate, and a
+    validated rewrite must be labelled with the model."""
+    from tests.fixtures.llm_server import joined_model, llama_server
+
+    model = joined_model(real_settings.data_dir / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")
+    with llama_server(model) as base_url:
+        settings = Settings(llm_base_url=base_url, llm_model="qwen2.5-coder-0.5b", llm_timeout_seconds=60)
+        answerer = LLMAnswerer.from_settings(settings)
+        raw = answerer.model.invoke("用一句话回答：1+1等于几？")
+        assert str(raw.content).strip()  # the endpoint really answered
+        chat.answerer = answerer
+        response = ask(chat, "卓越级的成熟度要求是几级？")
+    assert response.status == "answered"
+    assert validate(response.answer, response.citations, chat.checker.catalog) == []
+    assert response.answerer in ("grounded", "llm:qwen2.5-coder-0.5b")
+    if response.answerer.startswith("llm:"):
+        assert check_citations(response.answer, {c.n for c in response.citations if c.n}) is None

@@ -7,6 +7,7 @@ grounded answer from the same numbered sources; when it fails validation or time
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -99,6 +100,8 @@ class ChatService:
             rewritten = self.answerer.rewrite(request.message, answer_text, citations, language)
             if rewritten is not None:
                 answer_text, answerer = rewritten, self.answerer.name
+                used = {int(n) for n in re.findall(r"\[(\d+)\]", rewritten)}
+                citations = [c for c in citations if c.n in used]
         message_id = new_id("m")
         tools_json = [t.model_dump(mode="json") for t in tools]
         self.store.save_turn(
@@ -137,7 +140,6 @@ class ChatService:
         province: str | None,
         tools: list[ToolCall],
     ) -> str:
-        import re
 
         lowered = message.lower()
         intents = [routed.intent] + [
