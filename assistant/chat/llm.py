@@ -82,6 +82,9 @@ def check_citations(text: str, allowed: set[int]) -> str | None:
     """Why an LLM answer cannot be shown, or None when every sentence is cited from the given sources."""
     if not text:
         return "empty answer"
+    content = re.sub(r"[\W_]+", "", _MARKER.sub("", text))
+    if len(content) < 8:
+        return "no content besides citation markers"
     used = {int(n) for n in _MARKER.findall(text)}
     if not used:
         return "no citation markers"

@@ -154,7 +154,11 @@ class ChatService:
                 answered_from_rules = True
             elif intent == "requirements" and routed.levels:
                 asked = [k for k, p in _FOCUS.items() if re.search(p, lowered)]
-                general = re.search(r"条件|要求|requirement|condition|criteria", lowered)
+                general = re.search(
+                    r"申报条件|什么条件|哪些条件|条件是|条件有|基本条件|所有条件|全部条件|有什么要求|哪些要求"
+                    r"|conditions|requirements (for|of)|what does .{0,30} need",
+                    lowered,
+                )
                 focus = None if general or not asked else tuple(asked)
                 self.composer.requirements(builder, routed.levels, as_of, province, focus)
                 tools.append(
