@@ -309,7 +309,7 @@ class GroundedComposer:
         return ""
 
     def _province_name(self, province: str, language: str) -> str:
-        from assistant.chat.router import PROVINCES
+        from assistant.provinces import PROVINCES
 
         words = PROVINCES.get(province)
         if not words:

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from assistant.provinces import detect_province
 from assistant.retrieval.search import query_language
 
 LEVEL_WORDS: dict[str, tuple[str, ...]] = {
@@ -16,39 +17,6 @@ LEVEL_WORDS: dict[str, tuple[str, ...]] = {
     "pilot": ("领航级", "领航", "领行级", "pilot", "piolt", "pilto", "leading level", "lighthouse"),
 }
 
-PROVINCES: dict[str, tuple[str, ...]] = {
-    "yunnan": ("云南", "yunnan"),
-    "jiangsu": ("江苏", "jiangsu"),
-    "shandong": ("山东", "shandong", "青岛", "qingdao"),
-    "shanghai": ("上海", "shanghai"),
-    "tianjin": ("天津", "tianjin"),
-    "liaoning": ("辽宁", "liaoning", "大连", "dalian"),
-    "fujian": ("福建", "fujian"),
-    "gansu": ("甘肃", "gansu"),
-    "zhejiang": ("浙江", "zhejiang"),
-    "beijing": ("北京", "beijing"),
-    "guangdong": ("广东", "guangdong"),
-    "chongqing": ("重庆", "chongqing"),
-    "heilongjiang": ("黑龙江", "heilongjiang"),
-    "hubei": ("湖北", "hubei"),
-    "hunan": ("湖南", "hunan"),
-    "sichuan": ("四川", "sichuan"),
-    "henan": ("河南", "henan"),
-    "hebei": ("河北", "hebei"),
-    "anhui": ("安徽", "anhui"),
-    "shaanxi": ("陕西", "shaanxi"),
-    "shanxi": ("山西", "shanxi"),
-    "jiangxi": ("江西", "jiangxi"),
-    "guangxi": ("广西", "guangxi"),
-    "guizhou": ("贵州", "guizhou"),
-    "hainan": ("海南", "hainan"),
-    "jilin": ("吉林", "jilin"),
-    "neimenggu": ("内蒙古", "inner mongolia"),
-    "ningxia": ("宁夏", "ningxia"),
-    "qinghai": ("青海", "qinghai"),
-    "xinjiang": ("新疆", "xinjiang"),
-    "xizang": ("西藏", "tibet", "xizang"),
-}
 
 _INJECTION = re.compile(
     r"ignore (all |any |the )?(previous|prior|above|earlier)|disregard (all |the )?(previous|prior|above|your)"
@@ -163,14 +131,6 @@ def detect_levels(text: str) -> tuple[str, ...]:
     ):
         found.remove("basic")
     return tuple(found)
-
-
-def detect_province(text: str) -> str | None:
-    lowered = text.lower()
-    for province, words in PROVINCES.items():
-        if any(word in lowered for word in words):
-            return province
-    return None
 
 
 def route(message: str, conversation_language: str | None = None, in_walkthrough: bool = False) -> Route:

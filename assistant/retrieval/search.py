@@ -14,6 +14,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.corpus import Document, Section
 from assistant.errors import IndexError_, IndexNotBuilt
+from assistant.provinces import detect_province
 from assistant.retrieval.indexer import COLLECTION, current_build, read_manifest
 from assistant.retrieval.models import Passage
 from assistant.retrieval.tokenize import tokenize
@@ -141,6 +142,7 @@ class HybridRetriever:
     ) -> list[Passage]:
         index = self.index
         language = language or query_language(query)
+        province = province or detect_province(query)  # "辽宁2024年的名额" is about Liaoning's documents
         vector = self.embedder.embed_query(query)
         fused: dict[int, float] = {}
         for ranking in (index.dense(vector, CANDIDATES), index.keyword(query, CANDIDATES)):
