@@ -161,7 +161,7 @@ class EligibilityChecker:
         missing: list[str] = []
         for level_result in levels:
             missing += [f for f in level_result.missing if f not in missing]
-        return EligibilityResult(
+        return EligibilityResult.model_construct(
             as_of=as_of,
             rulebook=edition.id,
             province=province,
@@ -220,7 +220,7 @@ class EligibilityChecker:
         window, window_note = self._window(level, params, language)
         notes = self._recognition_notes(level, facts, params, language)
         if held_rank >= params.rank("held_levels", level):
-            return LevelResult(level=level, status="held", certifier=certifier, notes=notes)  # type: ignore[arg-type]
+            return LevelResult.model_construct(level=level, status="held", certifier=certifier, notes=notes)
         unmet: list[RuleNote] = []
         missing: list[str] = []
         trace: list[TraceEntry] = []
