@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -22,6 +20,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from loopback import running
 
 from assistant.corpus.catalog import load_catalog
 from assistant.eligibility import EligibilityChecker, Profile, default_rulebook
@@ -44,24 +44,11 @@ def in_process(seconds: float) -> float:
     return done / (time.perf_counter() - started)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def over_http(seconds: float, clients: int = 4) -> tuple[float, list[float]]:
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "assistant.api:create_app",
-                               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with running(
+        ["uvicorn", "--factory", "assistant.api:create_app", "--host", "127.0.0.1", "--log-level", "warning"],
+        "/healthz",
+    ) as base:
         bodies = [{"profile": p.model_dump(mode="json", exclude_none=True), "as_of": str(d)} for p, d in profiles()]
         latencies: list[float] = []
         lock = threading.Lock()
@@ -85,9 +72,6 @@ def over_http(seconds: float, clients: int = 4) -> tuple[float, list[float]]:
         for thread in threads:
             thread.join()
         return len(latencies) / (time.perf_counter() - started), latencies
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def main() -> int:
@@ -98,8 +82,10 @@ def main() -> int:
     print(f"in-process: {rate:,.0f} checks/s (all four levels per check, {len(profiles())} case profiles)")
     throughput, latencies = over_http(args.seconds)
     ordered = sorted(latencies)
-    print(f"HTTP /api/eligibility (uvicorn, 1 worker, 4 clients, loopback): {throughput:,.0f} req/s, "
-          f"p50 {statistics.median(ordered):.1f} ms, p95 {ordered[int(0.95 * (len(ordered) - 1))]:.1f} ms")
+    print(
+        f"HTTP /api/eligibility (uvicorn, 1 worker, 4 clients, loopback): {throughput:,.0f} req/s, "
+        f"p50 {statistics.median(ordered):.1f} ms, p95 {ordered[int(0.95 * (len(ordered) - 1))]:.1f} ms"
+    )
     return 0
 
 

@@ -180,16 +180,8 @@ class ChatService:
                 or (routed.province and routed.province not in self.checker.rulebook.overlays)
             ):
                 # A named year's or a named province's round is in the documents, not in the yearly pattern.
-                status, passages = self.composer.from_corpus(builder, message, province)
-                tools.append(
-                    ToolCall(
-                        name="search_policy",
-                        input={"query": message, "province": province},
-                        output=[p.citation_key for p in passages],
-                    )
-                )
+                status = self._from_corpus(message, builder, province, tools)
                 if status == "no_answer":
-                    self.composer.who_to_ask(builder)
                     return status
                 answered_from_rules = True
             elif intent == "deadline":
@@ -209,6 +201,10 @@ class ChatService:
         if answered_from_rules:
             self.composer.edition(builder, as_of)
             return "answered"
+        return self._from_corpus(message, builder, province, tools)
+
+    def _from_corpus(self, message: str, builder: AnswerBuilder, province: str | None, tools: list[ToolCall]) -> str:
+        """The search_policy tool: quote the best sentences; when the sources are silent, say so and who to ask."""
         status, passages = self.composer.from_corpus(builder, message, province)
         tools.append(
             ToolCall(
