@@ -39,7 +39,7 @@ from assistant.store import ConversationStore
 
 DATASET = Path(__file__).resolve().parent / "datasets" / "answers.yaml"
 TODAY = dt.date(2026, 11, 25)
-_MARKER = re.compile(r"\[(\d+)\]")
+_MARKER = re.compile(r"\[(\d{1,2})\]")
 
 
 def judge(response: ChatResponse, expect: dict[str, Any], chat: ChatService) -> list[str]:

@@ -44,7 +44,7 @@ def ask(chat: ChatService, message: str, conversation_id: str | None = None, **e
 
 def assert_grounded(chat: ChatService, response: ChatResponse) -> None:
     assert validate(response.answer, response.citations, chat.checker.catalog) == []
-    markers = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", response.answer)}
+    markers = {int(n) for n in __import__("re").findall(r"\[(\d{1,2})\]", response.answer)}
     assert markers == {c.n for c in response.citations}
 
 

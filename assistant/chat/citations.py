@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from assistant.corpus.catalog import Catalog
 from assistant.eligibility.models import Citation
 
-_MARKER = re.compile(r"\[(\d+)\]")
+_MARKER = re.compile(r"\[(\d{1,2})\]")
 _END = "。！？.!?；;：:"
 
 

@@ -26,6 +26,17 @@ _SILENCE = re.compile(
     r"|not found|(is|are) (not known|unknown)|do not say|does not say|no .{0,40}(was|were) found|not (been )?published"
 )
 _LIST_MARK = re.compile(r"^(?:[-*•]|\d+[.、)])\s*")
+_ENUMERATION = re.compile(
+    r"哪几个|哪几|分别|有哪些|列出|都有什么|一共|what are the|which are the|list (the|all)|all the|six|five|eight"
+)
+
+
+def _is_silent(sentence: str) -> bool:
+    """The sentence's main clause says the sources do not answer ("…was not found"); a fact followed by a
+    caveat ("the address is www…; the sources do not say whether…") is not silence."""
+    return bool(_SILENCE.search(re.split(r"[；;]", sentence)[0]))
+
+
 _SENTENCE = re.compile(r"(?<=[。！？!?])|(?<=[.])(?=\s)|\n+")
 
 
@@ -317,11 +328,14 @@ class GroundedComposer:
         return words[0] if language == "zh" else province.capitalize()
 
     # -- retrieval ----------------------------------------------------------------------------------
-    def from_corpus(self, builder: AnswerBuilder, question: str, province: str | None) -> tuple[str, list[Passage]]:
+    def from_corpus(
+        self, builder: AnswerBuilder, question: str, province: str | None, max_sentences: int = 3
+    ) -> tuple[str, list[Passage]]:
         """Answer with sentences of the best passages, trusting the retriever's order of passages and
         picking, inside each, the sentences that share the most with the question. Returns ``no_answer``
         when nothing shares enough with the question, or when the best sentence says the sources are silent."""
         language = builder.language
+        listing = bool(_ENUMERATION.search(question.lower()))
         passages = [
             p
             for p in self.retriever.search(question, k=8, language=language, province=province)
@@ -350,7 +364,7 @@ class GroundedComposer:
                     for t in query_tokens & tokens
                 )
                 candidates.append((overlap, position, clean))
-                if heading_silent or _SILENCE.search(clean):
+                if heading_silent or _is_silent(clean):
                     silent_candidates.append((overlap, clean, passage))
             if not candidates:
                 continue
@@ -358,21 +372,26 @@ class GroundedComposer:
             top = candidates[0][0]
             if rank == 0:
                 best_overlap = top
-                chosen = [c for c in candidates[:2] if c[0] >= max(1.0, top * 0.6)] or candidates[:1]
-            elif rank < 3 and top >= max(2.0, best_overlap) and len(picked) < 3:
+                if listing:  # "分别叫什么 / what are the …": the list itself is the answer
+                    chosen = sorted(candidates, key=lambda c: c[1])[:10]
+                else:
+                    chosen = [c for c in candidates[:max_sentences] if c[0] >= max(1.0, top * 0.5)] or candidates[:1]
+            elif rank < 3 and top >= max(2.0, best_overlap) and len(picked) < max_sentences:
                 chosen = candidates[:1]
             else:
                 continue
             for overlap, _position, clean in sorted(chosen, key=lambda c: c[1]):
                 if all(clean != p[0] for p in picked):
-                    picked.append((clean, passage, heading_silent or bool(_SILENCE.search(clean)), overlap))
+                    picked.append((clean, passage, heading_silent or _is_silent(clean), overlap))
         if not picked or best_overlap < 1.5:
             return "no_answer", passages
         if not picked[0][2] and silent_candidates:
             # A passage that says the sources are silent on exactly this beats a loosely related fact.
             overlap, sentence, passage = max(silent_candidates, key=lambda c: c[0])
             if overlap >= max(1.5, best_overlap):
-                picked = [(sentence, passage, True, overlap), *[p for p in picked if p[0] != sentence]][:3]
+                picked = [(sentence, passage, True, overlap), *[p for p in picked if p[0] != sentence]][
+                    : max(3, len(picked))
+                ]
         for sentence, passage, _silent, _overlap in picked:
             builder.say(
                 sentence,

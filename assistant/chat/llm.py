@@ -16,7 +16,7 @@ from assistant.eligibility.models import Citation
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
-_MARKER = re.compile(r"\[(\d+)\]")
+_MARKER = re.compile(r"\[(\d{1,2})\]")
 _SENTENCES = re.compile(r"[^。！？!?.]+[。！？!?.]?")
 
 SYSTEM = {

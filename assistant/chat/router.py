@@ -51,8 +51,9 @@ INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "deadline",
         re.compile(
-            r"什么时候|何时|截止|窗口|几月|哪个月|时间安排|日期|日程|哪天|deadline|\bwhen\b|window|what date|which month"
-            r"|timeline|schedule|due date"
+            r"截止|窗口|几月|哪个月|时间安排|日程|哪天|deadline|window|due date|timeline|schedule"
+            r"|(什么时候|何时|日期|时间|when\b|what date|which month).{0,30}(申报|申请|报名|认定|评审|填报|apply|application|filing|round|submit)"
+            r"|(申报|申请|报名|认定|评审|填报|apply|application|filing|round|submit).{0,30}(什么时候|何时|日期|时间|when\b|what date|which month)"
         ),
     ),
     # "能不能跳过先进级" is about the prerequisite rule, not about this enterprise.
@@ -111,6 +112,7 @@ class Route:
     province: str | None
     in_scope: bool
     injection: bool
+    skip: bool = False
 
 
 def normalise(text: str) -> str:
@@ -151,14 +153,16 @@ def route(message: str, conversation_language: str | None = None, in_walkthrough
     if not in_scope:
         return Route(language, "out_of_scope", levels, province, in_scope=False, injection=False)
     intent = "general"
+    skip = False
     for name, pattern in INTENT_PATTERNS:
         if name == "level_requirements" and not levels:
             continue  # "先进级要覆盖哪些环节" is about a level's requirements, not the scenario guide
         if pattern.search(lowered):
             intent = {"level_requirements": "requirements", "skip": "requirements"}.get(name, name)
             if name == "skip":
-                levels = levels or ("premium",)
+                levels = levels or ("advanced", "premium", "pilot")
+                skip = True
             break
     if intent == "eligibility" and not levels and not re.search(r"申报|评|apply|eligib|qualif|level", lowered):
         intent = "general"
-    return Route(language, intent, levels, province, in_scope=True, injection=False)
+    return Route(language, intent, levels, province, in_scope=True, injection=False, skip=skip)

@@ -7,6 +7,7 @@ grounded answer from the same numbered sources; when it fails validation or time
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,7 @@ from assistant.retrieval import HybridRetriever
 from assistant.store import ConversationStore
 from assistant.store.db import new_id
 
+log = logging.getLogger(__name__)
 QUESTIONS_PER_TURN = 3
 _QUICK = {"zh": ["是", "否", "都是"], "en": ["yes", "no", "all yes"]}
 _LEVEL_QUICK = {"zh": ["还没有", "基础级", "先进级", "卓越级"], "en": ["none", "basic", "advanced", "premium"]}
@@ -93,14 +95,18 @@ class ChatService:
         answer_text = builder.render()
         citations = builder.citations
         problems = validate(answer_text, citations, self.checker.catalog)
-        if problems:  # never ship an unverifiable citation: keep only what validates
-            raise RuntimeError("; ".join(problems))
+        if problems:  # never ship an unverifiable citation: say we cannot answer, and log why
+            log.error("answer failed citation validation (%s); sending no_answer instead", "; ".join(problems))
+            builder = AnswerBuilder(language)
+            builder.say(phrase("no_answer", language))
+            self.composer.who_to_ask(builder)
+            status, answer_text, citations = "no_answer", builder.render(), builder.citations
         answerer = "grounded"
         if self.answerer is not None and status == "answered" and citations:
             rewritten = self.answerer.rewrite(request.message, answer_text, citations, language)
             if rewritten is not None:
                 answer_text, answerer = rewritten, self.answerer.name
-                used = {int(n) for n in re.findall(r"\[(\d+)\]", rewritten)}
+                used = {int(n) for n in re.findall(r"\[(\d{1,2})\]", rewritten)}
                 citations = [c for c in citations if c.n in used]
         message_id = new_id("m")
         tools_json = [t.model_dump(mode="json") for t in tools]
@@ -151,6 +157,11 @@ class ChatService:
         for intent in intents:
             if intent == "requirements" and not routed.levels and re.search(r"基础要求|basic requirement", lowered):
                 self.composer.requirements(builder, ("basic",), as_of, province, "requirements")
+                answered_from_rules = True
+            elif intent == "requirements" and routed.skip:
+                # "能跳级吗": the level-by-level rule from the documents, then each level's prerequisite clause.
+                self._from_corpus(message, builder, province, tools)
+                self.composer.requirements(builder, routed.levels, as_of, province, "prerequisite")
                 answered_from_rules = True
             elif intent == "requirements" and routed.levels:
                 asked = [k for k, p in _FOCUS.items() if re.search(p, lowered)]
@@ -203,16 +214,27 @@ class ChatService:
             return "answered"
         return self._from_corpus(message, builder, province, tools)
 
+    @staticmethod
+    def _parts(message: str) -> list[str]:
+        """A multi-part question ("文号是多少？附件1是什么？") is answered part by part."""
+        pieces = [p.strip() for p in re.split(r"(?<=[？?])", message) if len(p.strip()) >= 4]
+        return pieces if len(pieces) > 1 else [message]
+
     def _from_corpus(self, message: str, builder: AnswerBuilder, province: str | None, tools: list[ToolCall]) -> str:
         """The search_policy tool: quote the best sentences; when the sources are silent, say so and who to ask."""
-        status, passages = self.composer.from_corpus(builder, message, province)
-        tools.append(
-            ToolCall(
-                name="search_policy",
-                input={"query": message, "province": province},
-                output=[p.citation_key for p in passages],
+        statuses = []
+        parts = self._parts(message)
+        for part in parts:
+            status, passages = self.composer.from_corpus(builder, part, province, 3 if len(parts) == 1 else 2)
+            statuses.append(status)
+            tools.append(
+                ToolCall(
+                    name="search_policy",
+                    input={"query": part, "province": province},
+                    output=[p.citation_key for p in passages],
+                )
             )
-        )
+        status = "answered" if "answered" in statuses else "no_answer"
         if status == "no_answer":
             if not builder.sentences:
                 builder.say(phrase("no_answer", builder.language))
