@@ -37,7 +37,8 @@ def _is_silent(sentence: str) -> bool:
     return bool(_SILENCE.search(re.split(r"[；;]", sentence)[0]))
 
 
-_SENTENCE = re.compile(r"(?<=[。！？!?])|(?<=[.])(?=\s)|\n+")
+# Western "." "!" "?" end a sentence only before a space or the end, so URLs ("…/home?subPlatformId=8") stay whole.
+_SENTENCE = re.compile(r"(?<=[。！？])|(?<=[.!?])(?=\s|$)|\n+")
 
 
 def answer_sentences(text: str) -> list[str]:

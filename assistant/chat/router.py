@@ -52,8 +52,8 @@ INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "deadline",
         re.compile(
             r"截止|窗口|几月|哪个月|时间安排|日程|哪天|deadline|window|due date|timeline|schedule"
-            r"|(什么时候|何时|日期|时间|when\b|what date|which month).{0,30}(申报|申请|报名|认定|评审|填报|apply|application|filing|round|submit)"
-            r"|(申报|申请|报名|认定|评审|填报|apply|application|filing|round|submit).{0,30}(什么时候|何时|日期|时间|when\b|what date|which month)"
+            r"|(什么时候|何时|日期|时间|when\b|what date|which month).{0,30}(申报|申请|报名|认定|评审|填报|报|apply|application|filing|round|submit)"
+            r"|(申报|申请|报名|认定|评审|填报|下一轮|apply|application|filing|round|submit).{0,30}(什么时候|何时|日期|时间|when\b|what date|which month)"
         ),
     ),
     # "能不能跳过先进级" is about the prerequisite rule, not about this enterprise.

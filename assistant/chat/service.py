@@ -160,7 +160,14 @@ class ChatService:
                 answered_from_rules = True
             elif intent == "requirements" and routed.skip:
                 # "能跳级吗": the level-by-level rule from the documents, then each level's prerequisite clause.
-                self._from_corpus(message, builder, province, tools)
+                _status, passages = self.composer.from_corpus(builder, message, province, 2)
+                tools.append(
+                    ToolCall(
+                        name="search_policy",
+                        input={"query": message, "province": province},
+                        output=[p.citation_key for p in passages],
+                    )
+                )
                 self.composer.requirements(builder, routed.levels, as_of, province, "prerequisite")
                 answered_from_rules = True
             elif intent == "requirements" and routed.levels:
