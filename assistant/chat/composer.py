@@ -337,6 +337,7 @@ class GroundedComposer:
         when nothing shares enough with the question, or when the best sentence says the sources are silent."""
         language = builder.language
         listing = bool(_ENUMERATION.search(question.lower()))
+        counting = bool(re.search(r"多少|几个|几级|how many|how much|number of", question.lower()))
         passages = [
             p
             for p in self.retriever.search(question, k=8, language=language, province=province)
@@ -364,6 +365,8 @@ class GroundedComposer:
                     2.0 if (not t.isascii() and len(t) >= 3) or (t.isascii() and len(t) > 5) else 1.0
                     for t in query_tokens & tokens
                 )
+                if counting and re.search(r"\d", clean):
+                    overlap += 1.0  # "多少 / how many": a sentence with a number is the likelier answer
                 candidates.append((overlap, position, clean))
                 if heading_silent or _is_silent(clean):
                     silent_candidates.append((overlap, clean, passage))
@@ -405,6 +408,27 @@ class GroundedComposer:
         factual = [p for p in picked[1:] if not p[2] and p[3] > lead[3]]
         silent = lead[2] and not factual
         return ("no_answer" if silent else "answered"), passages
+
+    def stage_scenarios(self, builder: AnswerBuilder, stage: str) -> None:
+        """The scenarios of one stage of the 2025 guide, each line quoted from the guide's section."""
+        reference = self.catalog.localise(f"scenario-guide-2025#stage-{stage}", builder.language)
+        document = self.catalog.document_of(reference)
+        section = document.section(reference.partition("#")[2]) if document else None
+        if document is None or section is None:
+            return
+        for line in section.text.splitlines():
+            item = _LIST_MARK.sub("", line).strip()
+            if item.startswith("#"):
+                builder.say(
+                    item,
+                    Citation(
+                        doc_id=document.doc_id,
+                        section=section.anchor,
+                        title=document.title,
+                        url=str(document.metadata.get("url") or "") or None,
+                        quote=item,
+                    ),
+                )
 
     # -- eligibility verdicts -----------------------------------------------------------------------
     def verdict(self, builder: AnswerBuilder, result: EligibilityResult, target: str) -> None:

@@ -26,6 +26,30 @@ from assistant.store.db import new_id
 
 log = logging.getLogger(__name__)
 QUESTIONS_PER_TURN = 3
+_THRESHOLDS = re.compile(
+    r"硬指标|门槛|数控化率|联网率|营业收入|营收|研发投入|多少个场景|场景数量|几个场景|\d+\s*个场景"
+    r"|threshold|revenue|networking rate|cnc rate|how many scenarios|number of scenarios|\d+ scenarios|minimum number"
+)
+_STAGES = {
+    "factory-construction": ("工厂建设", "factory construction"),
+    "product-rd": ("产品研发", "product r&d", "product research"),
+    "process-design": ("工艺设计", "process design"),
+    "production-management": ("生产管理", "production management"),
+    "production-operations": ("生产作业", "production operation"),
+    "operations-management": ("运营管理", "operations management"),
+    "product-service": ("产品服务", "product service"),
+    "supply-chain": ("供应链管理", "供应链", "supply chain"),
+}
+
+
+def _stage_named(lowered: str) -> str | None:
+    """A guide stage named in a question that asks which scenarios it has ("工厂建设环节有哪几个场景")."""
+    if not re.search(r"哪几个|哪些|有什么|列出|what are|which|list", lowered) or re.search(r"对应|map|relate", lowered):
+        return None
+    named = [stage for stage, words in _STAGES.items() if any(w in lowered for w in words)]
+    return named[0] if len(named) == 1 else None
+
+
 _QUICK = {"zh": ["是", "否", "都是"], "en": ["yes", "no", "all yes"]}
 _LEVEL_QUICK = {"zh": ["还没有", "基础级", "先进级", "卓越级"], "en": ["none", "basic", "advanced", "premium"]}
 _STANDING_QUICK = {
@@ -170,6 +194,17 @@ class ChatService:
                 )
                 self.composer.requirements(builder, routed.levels, as_of, province, "prerequisite")
                 answered_from_rules = True
+            elif intent == "requirements" and _THRESHOLDS.search(lowered):
+                # Claimed thresholds (联网率, revenue, "15 scenarios") are not rules; the documents say so.
+                return self._from_corpus(message, builder, province, tools)
+            elif intent == "scenario" and (stage := _stage_named(lowered)) is not None:
+                self.composer.stage_scenarios(builder, stage)
+                tools.append(
+                    ToolCall(
+                        name="search_policy", input={"stage": stage}, output=[f"scenario-guide-2025#stage-{stage}"]
+                    )
+                )
+                answered_from_rules = True
             elif intent == "requirements" and routed.levels:
                 asked = [k for k, p in _FOCUS.items() if re.search(p, lowered)]
                 general = re.search(
@@ -231,13 +266,16 @@ class ChatService:
         """The search_policy tool: quote the best sentences; when the sources are silent, say so and who to ask."""
         statuses = []
         parts = self._parts(message)
-        for part in parts:
-            status, passages = self.composer.from_corpus(builder, part, province, 3 if len(parts) == 1 else 2)
+        # Later parts often lean on the first ("附件1是什么？" after "2025年度通知的文号"): carry its anchors along.
+        context = " ".join(re.findall(r"20\d\d年度?|\d{2,3}号|No\. ?\d+|基础级|先进级|卓越级|领航级", parts[0]))
+        for number, part in enumerate(parts):
+            query = f"{part} {context}" if number and context else part
+            status, passages = self.composer.from_corpus(builder, query, province, 3 if len(parts) == 1 else 2)
             statuses.append(status)
             tools.append(
                 ToolCall(
                     name="search_policy",
-                    input={"query": part, "province": province},
+                    input={"query": query, "province": province},
                     output=[p.citation_key for p in passages],
                 )
             )

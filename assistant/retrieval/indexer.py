@@ -27,7 +27,7 @@ from assistant.retrieval.embeddings import embedder_id, make_embedder
 from assistant.retrieval.tokenize import tokenize
 from assistant.settings import Settings
 
-CHUNKER_VERSION = "sections-v3"
+CHUNKER_VERSION = "sections-v4"
 COLLECTION = "passages"
 _POINTER = "CURRENT"
 _EMBED_BATCH = 16

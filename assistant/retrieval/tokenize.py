@@ -34,10 +34,13 @@ def _tokenizer() -> Any:
 
 
 def _stem(word: str) -> str:
-    if word.isascii() and len(word) > 4:
-        for suffix in ("ing", "ies", "es", "s", "ed"):
-            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-                return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    """A light English stemmer: plurals and -ing/-ed, enough for "fees"/"fee" and "certified"/"certify"."""
+    if not word.isascii() or len(word) <= 3 or word.isdigit():
+        return word
+    for suffix, replacement in (("ies", "y"), ("sses", "ss"), ("ches", "ch"), ("shes", "sh"), ("xes", "x"),
+                                ("ing", ""), ("ied", "y"), ("ed", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: -len(suffix)] + replacement
     return word
 
 
