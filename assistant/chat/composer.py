@@ -26,6 +26,10 @@ _SILENCE = re.compile(
     r"|not found|(is|are) (not known|unknown)|do not say|does not say|no .{0,40}(was|were) found|not (been )?published"
 )
 _LIST_MARK = re.compile(r"^(?:[-*•]|\d+[.、)])\s*")
+_DATE_WORDS = re.compile(
+    r"20\d\d[-年]|\d{1,2}月|\d{1,2}日|(January|February|March|April|May|June|July|August|"
+    r"September|October|November|December) 20\d\d|\b20\d\d-\d\d"
+)
 _ENUMERATION = re.compile(
     r"哪几个|哪几|分别|有哪些|列出|都有什么|一共|what are the|which are the|list (the|all)|all the|six|five|eight"
 )
@@ -338,6 +342,7 @@ class GroundedComposer:
         language = builder.language
         listing = bool(_ENUMERATION.search(question.lower()))
         counting = bool(re.search(r"多少|几个|几级|how many|how much|number of", question.lower()))
+        dating = bool(re.search(r"什么时候|何时|哪天|哪一天|日期|\bwhen\b|what date", question.lower()))
         passages = [
             p
             for p in self.retriever.search(question, k=8, language=language, province=province)
@@ -367,6 +372,8 @@ class GroundedComposer:
                 )
                 if counting and re.search(r"\d", clean):
                     overlap += 1.0  # "多少 / how many": a sentence with a number is the likelier answer
+                if dating and _DATE_WORDS.search(clean):
+                    overlap += 1.0  # "何时 / when": a sentence with a date is the likelier answer
                 candidates.append((overlap, position, clean))
                 if heading_silent or _is_silent(clean):
                     silent_candidates.append((overlap, clean, passage))

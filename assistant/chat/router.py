@@ -95,7 +95,7 @@ INTENT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "level_requirements",
         re.compile(
             r"条件|要求|覆盖|门槛|标准|必须|指标|水平|位置|几级|多少级|什么级|哪几个|哪些环节|领域"
-            r"|requirement|condition|need|must|cover|criteria|indicator|standing|which level|what level"
+            r"|requirement|condition|need|must|cover|criteria|indicator|standing|which level|what level|kpi|how good"
         ),
     ),
     ("scenario", re.compile(r"场景|指引|环节|scenario|guide|stage")),

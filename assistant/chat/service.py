@@ -26,6 +26,7 @@ from assistant.store.db import new_id
 
 log = logging.getLogger(__name__)
 QUESTIONS_PER_TURN = 3
+_COMPARISON = re.compile(r"一回事|区别|不同|一样吗|相同吗|difference|different|same as|the same thing|confuse")
 _THRESHOLDS = re.compile(
     r"硬指标|门槛|数控化率|联网率|营业收入|营收|研发投入|多少个场景|场景数量|几个场景|\d+\s*个场景"
     r"|threshold|revenue|networking rate|cnc rate|how many scenarios|number of scenarios|\d+ scenarios|minimum number"
@@ -59,7 +60,7 @@ _STANDING_QUICK = {
 _FOCUS = {
     "coverage": r"覆盖|环节|领域|cover|area",
     "maturity": r"成熟度|成熟渡|maturity|等级|几级",
-    "standing": r"指标|领先|水平|standing|indicator|leading",
+    "standing": r"指标|领先|水平|standing|indicator|leading|kpi|how good",
     "ai": r"人工智能|\bai\b|智能化场景",
     "prerequisite": r"先获评|前提|prerequisite|first hold|跳级|跳过|(?<!卓)越级|直接|skip|straight",
 }
@@ -194,6 +195,9 @@ class ChatService:
                 )
                 self.composer.requirements(builder, routed.levels, as_of, province, "prerequisite")
                 answered_from_rules = True
+            elif intent in ("requirements", "maturity") and _COMPARISON.search(lowered):
+                # "引领级和领航级是一回事吗": a question about concepts, answered from the documents.
+                return self._from_corpus(message, builder, province, tools)
             elif intent == "requirements" and _THRESHOLDS.search(lowered):
                 # Claimed thresholds (联网率, revenue, "15 scenarios") are not rules; the documents say so.
                 return self._from_corpus(message, builder, province, tools)
