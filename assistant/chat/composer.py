@@ -363,8 +363,8 @@ class GroundedComposer:
             heading_tokens = set(tokenize(f"{passage.title} {section.heading}")) if section else set()
             for position, sentence in enumerate(answer_sentences(text)):
                 clean = _LIST_MARK.sub("", sentence).strip()
-                if len(clean) < 6 or clean.endswith(("：", ":")):
-                    continue
+                if len(clean) < 6 or (clean.endswith(("：", ":")) and len(clean) < 16):
+                    continue  # a bare lead-in ("包括：") says nothing on its own
                 tokens = set(tokenize(clean)) | heading_tokens
                 overlap = sum(
                     2.0 if (not t.isascii() and len(t) >= 3) or (t.isascii() and len(t) > 5) else 1.0
