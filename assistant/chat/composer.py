@@ -16,6 +16,7 @@ from assistant.chat.citations import AnswerBuilder
 from assistant.eligibility.checker import EligibilityChecker
 from assistant.eligibility.models import Citation, EligibilityResult, LevelResult
 from assistant.eligibility.rulebook import Resolved
+from assistant.provinces import PROVINCES, detect_province
 from assistant.retrieval import HybridRetriever, Passage
 from assistant.retrieval.tokenize import tokenize
 
@@ -325,8 +326,6 @@ class GroundedComposer:
         return ""
 
     def _province_name(self, province: str, language: str) -> str:
-        from assistant.provinces import PROVINCES
-
         words = PROVINCES.get(province)
         if not words:
             return province
@@ -342,6 +341,8 @@ class GroundedComposer:
         language = builder.language
         listing = bool(_ENUMERATION.search(question.lower()))
         counting = bool(re.search(r"多少|几个|几级|how many|how much|number of", question.lower()))
+        named_province = detect_province(question)
+        named = PROVINCES.get(named_province, ()) if named_province else ()
         dating = bool(re.search(r"什么时候|何时|哪天|哪一天|日期|\bwhen\b|what date", question.lower()))
         passages = [
             p
@@ -372,6 +373,8 @@ class GroundedComposer:
                 )
                 if counting and re.search(r"\d", clean):
                     overlap += 1.0  # "多少 / how many": a sentence with a number is the likelier answer
+                if named and any(word in clean.lower() for word in named):
+                    overlap += 1.5  # the question names a province: its own sentences come first
                 if dating and _DATE_WORDS.search(clean):
                     overlap += 1.0  # "何时 / when": a sentence with a date is the likelier answer
                 candidates.append((overlap, position, clean))
