@@ -106,23 +106,14 @@ class GroundedComposer:
         )
 
     def edition(self, builder: AnswerBuilder, day: dt.date) -> str:
+        """Say which year's rules the answer rests on, citing the notice that set them."""
         edition = self.rulebook.edition(day)
         doc = self.catalog.document_of(edition.reference)
         number = str(doc.metadata.get("doc_number", "")) if doc else ""
-        quote_line = next(
-            (
-                line
-                for line in self.catalog.section_text(
-                    self.catalog.localise(edition.reference, builder.language)
-                ).splitlines()
-                if number and number in line
-            ),
-            "",
+        builder.say(
+            phrase("edition", builder.language, year=edition.id, doc=number or edition.reference),
+            self._edition_citation(day, builder.language),
         )
-        citation = (
-            self._cite_text(edition.reference, _LIST_MARK.sub("", quote_line), builder.language) if quote_line else None
-        )
-        builder.say(phrase("edition", builder.language, year=edition.id, doc=number or edition.reference), citation)
         return edition.id
 
     # -- requirements, certifier, windows (from the rulebook) ---------------------------------------
