@@ -32,8 +32,7 @@ def _progress(total: int, label: str) -> Any:
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.retrieval import build_index
 
-    report = build_index(settings, extra_paths=[Path(p) for p in args.paths], rebuild=args.rebuild,
-                         progress=_progress)
+    report = build_index(settings, extra_paths=[Path(p) for p in args.paths], rebuild=args.rebuild, progress=_progress)
     for error in report.errors:
         print(f"assistant: skipped {error}", file=sys.stderr)
     if report.up_to_date:
@@ -67,8 +66,12 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-_STATUS = {"held": "已获评 held", "eligible": "可申报 eligible", "not_eligible": "暂不符合 not eligible",
-           "needs_info": "需补充信息 needs info"}
+_STATUS = {
+    "held": "已获评 held",
+    "eligible": "可申报 eligible",
+    "not_eligible": "暂不符合 not eligible",
+    "needs_info": "需补充信息 needs info",
+}
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -86,8 +89,10 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         print(result.model_dump_json(indent=1))
         return 0
     en = args.language == "en"
-    print(f"as of {result.as_of} · rulebook {result.rulebook} · province {result.province or '—'}"
-          f" · next level {result.next_level or '—'}")
+    print(
+        f"as of {result.as_of} · rulebook {result.rulebook} · province {result.province or '—'}"
+        f" · next level {result.next_level or '—'}"
+    )
     if result.province_note:
         print(f"  ! {result.province_note}")
     for level in result.levels:
@@ -142,8 +147,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if current_build(settings.index_root) is None:
         print("building the search index (first run)…", file=sys.stderr)
         build_index(settings, progress=_progress)
-    uvicorn.run(create_app(settings), host=args.host or settings.host, port=args.port or settings.port,
-                log_level="info")
+    uvicorn.run(
+        create_app(settings), host=args.host or settings.host, port=args.port or settings.port, log_level="info"
+    )
     return 0
 
 

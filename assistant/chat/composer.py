@@ -365,7 +365,7 @@ class GroundedComposer:
                 if counting and re.search(r"\d", clean):
                     overlap += 1.0  # "多少 / how many": a sentence with a number is the likelier answer
                 if named and any(word in clean.lower() for word in named):
-                    overlap += 1.5  # the question names a province: its own sentences come first
+                    overlap += 1.0  # the question names a province: its own sentences come first
                 if dating and _DATE_WORDS.search(clean):
                     overlap += 1.0  # "何时 / when": a sentence with a date is the likelier answer
                 candidates.append((overlap, position, clean))

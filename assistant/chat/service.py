@@ -26,6 +26,11 @@ from assistant.store.db import new_id
 
 log = logging.getLogger(__name__)
 QUESTIONS_PER_TURN = 3
+# Where one question ends and the next begins: "？", ", and who…", "，还有哪些…".
+_PART_BREAK = re.compile(
+    r"(?<=[？?])|,? and (?=(?:who|when|where|what|how|which)\b)"
+    r"|，?(?:还有|另外|以及)(?=.{0,3}(?:谁|哪|什么|怎么|多少))"
+)
 _COMPARISON = re.compile(r"一回事|区别|不同|一样吗|相同吗|difference|different|same as|the same thing|confuse")
 _THRESHOLDS = re.compile(
     r"硬指标|门槛|数控化率|联网率|营业收入|营收|研发投入|多少个场景|场景数量|几个场景|\d+\s*个场景"
@@ -263,7 +268,7 @@ class ChatService:
     @staticmethod
     def _parts(message: str) -> list[str]:
         """A multi-part question ("文号是多少？附件1是什么？") is answered part by part."""
-        pieces = [p.strip() for p in re.split(r"(?<=[？?])", message) if len(p.strip()) >= 4]
+        pieces = [p.strip() for p in _PART_BREAK.split(message) if p and len(p.strip()) >= 4]
         return pieces if len(pieces) > 1 else [message]
 
     def _from_corpus(self, message: str, builder: AnswerBuilder, province: str | None, tools: list[ToolCall]) -> str:

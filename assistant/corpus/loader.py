@@ -199,7 +199,7 @@ def _read_markdown(path: Path, text: str) -> tuple[str, list[Section], dict[str,
         if loaded is not None and not isinstance(loaded, dict):
             raise IngestError(path, "front matter must be a mapping of keys to values")
         metadata = loaded or {}
-        text = text[match.end():]
+        text = text[match.end() :]
     title = ""
     builder = _SectionBuilder(intro_heading=str(metadata.get("title") or path.stem))
     in_fence = False

@@ -110,8 +110,13 @@ class EligibilityChecker:
         return self.rulebook.message(key, language, **shown)
 
     def _note(self, rule: str, key: str, values: dict[str, Any], params: list[Resolved], language: str) -> RuleNote:
-        cache_key = (rule, key, tuple(sorted((k, str(v)) for k, v in values.items())),
-                     tuple((p.name, p.scope, p.dated.effective_from) for p in params), language)
+        cache_key = (
+            rule,
+            key,
+            tuple(sorted((k, str(v)) for k, v in values.items())),
+            tuple((p.name, p.scope, p.dated.effective_from) for p in params),
+            language,
+        )
         note = self._notes.get(cache_key)
         if note is None:
             note = self._build_note(rule, key, values, params, language)
@@ -211,8 +216,9 @@ class EligibilityChecker:
                 method=self.rulebook.message("derivation", language, count=len(profile.scenarios_built)),
                 citations=self._cites([mapping], language),
             )
-        facts = Facts(profile=profile, areas=frozenset(areas) if areas is not None else None, ai_share=share,
-                      as_of=as_of)
+        facts = Facts(
+            profile=profile, areas=frozenset(areas) if areas is not None else None, ai_share=share, as_of=as_of
+        )
         return facts, derivation
 
     def _level(self, level: str, facts: Facts, params: BoundParams, held_rank: int, language: str) -> LevelResult:
@@ -304,8 +310,12 @@ class EligibilityChecker:
         )
 
     def _trace(self, rule_id: str, outcome: Outcome) -> TraceEntry:
-        key = (rule_id, outcome.status, tuple(outcome.inputs),
-               tuple((p.name, p.scope, p.dated.effective_from) for p in outcome.parameters))
+        key = (
+            rule_id,
+            outcome.status,
+            tuple(outcome.inputs),
+            tuple((p.name, p.scope, p.dated.effective_from) for p in outcome.parameters),
+        )
         entry = self._traces.get(key)
         if entry is None:
             entry = TraceEntry(

@@ -6,8 +6,12 @@ import datetime as dt
 
 from assistant.eligibility.models import EligibilityResult
 
-_LEVEL_NAMES = {"basic": ("基础级", "basic"), "advanced": ("先进级", "advanced"),
-                "premium": ("卓越级", "premium"), "pilot": ("领航级", "pilot")}
+_LEVEL_NAMES = {
+    "basic": ("基础级", "basic"),
+    "advanced": ("先进级", "advanced"),
+    "premium": ("卓越级", "premium"),
+    "pilot": ("领航级", "pilot"),
+}
 
 
 def windows_calendar(result: EligibilityResult) -> bytes:

@@ -64,8 +64,9 @@ class Profile(BaseModel):
     def _scenario_ids(cls, value: object) -> object:
         """Accept bare ids (12 or "12") as well as {id, uses_ai} objects."""
         if isinstance(value, list):
-            return [{"id": item} if isinstance(item, int | str) and not isinstance(item, bool) else item
-                    for item in value]
+            return [
+                {"id": item} if isinstance(item, int | str) and not isinstance(item, bool) else item for item in value
+            ]
         return value
 
 

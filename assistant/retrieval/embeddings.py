@@ -67,9 +67,10 @@ class LocalSentenceTransformerEmbeddings(Embeddings):
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    if not (self.model_path / "config.json").exists() and not (
-                        self.model_path / "modules.json"
-                    ).exists():
+                    if (
+                        not (self.model_path / "config.json").exists()
+                        and not (self.model_path / "modules.json").exists()
+                    ):
                         raise EmbedderError(f"{self.model_path} is not a sentence-transformers model folder")
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
                     from sentence_transformers import SentenceTransformer

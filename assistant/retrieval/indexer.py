@@ -27,7 +27,7 @@ from assistant.retrieval.embeddings import embedder_id, make_embedder
 from assistant.retrieval.tokenize import tokenize
 from assistant.settings import Settings
 
-CHUNKER_VERSION = "sections-v4"
+CHUNKER_VERSION = "sections-v6"
 COLLECTION = "passages"
 _POINTER = "CURRENT"
 _EMBED_BATCH = 16
@@ -168,9 +168,7 @@ def _embed(
             bar = progress(len(missing), "embedding") if progress else None
             for start in range(0, len(missing), _EMBED_BATCH):
                 batch = missing[start : start + _EMBED_BATCH]
-                fresh = dict(
-                    zip((k for k, _ in batch), embedder.embed_documents([t for _, t in batch]), strict=True)
-                )
+                fresh = dict(zip((k for k, _ in batch), embedder.embed_documents([t for _, t in batch]), strict=True))
                 cache.put_many(fresh)  # written per batch: a killed build keeps what it already paid for
                 known.update(fresh)
                 if bar is not None:
@@ -190,9 +188,7 @@ def _write_chroma(build: Path, chunks: list[Chunk], vectors: list[list[float]]) 
         path=str(build / "chroma"), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     )
     # embedding_function=None: Chroma's default function would download a model on the first add().
-    collection = client.get_or_create_collection(
-        COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
-    )
+    collection = client.get_or_create_collection(COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
     for start in range(0, len(chunks), 1000):
         batch = chunks[start : start + 1000]
         collection.add(
@@ -200,8 +196,13 @@ def _write_chroma(build: Path, chunks: list[Chunk], vectors: list[list[float]]) 
             embeddings=vectors[start : start + 1000],  # type: ignore[arg-type]
             documents=[chunk.text for chunk in batch],
             metadatas=[
-                {"doc_id": c.doc_id, "section": c.anchor, "language": c.language, "kind": c.kind,
-                 "province": c.province or ""}
+                {
+                    "doc_id": c.doc_id,
+                    "section": c.anchor,
+                    "language": c.language,
+                    "kind": c.kind,
+                    "province": c.province or "",
+                }
                 for c in batch
             ],
         )

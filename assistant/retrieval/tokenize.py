@@ -37,11 +37,36 @@ def _stem(word: str) -> str:
     """A light English stemmer: plurals and -ing/-ed, enough for "fees"/"fee" and "certified"/"certify"."""
     if not word.isascii() or len(word) <= 3 or word.isdigit():
         return word
-    for suffix, replacement in (("ies", "y"), ("sses", "ss"), ("ches", "ch"), ("shes", "sh"), ("xes", "x"),
-                                ("ing", ""), ("ied", "y"), ("ed", ""), ("s", "")):
+    for suffix, replacement in (
+        ("ies", "y"),
+        ("sses", "ss"),
+        ("ches", "ch"),
+        ("shes", "sh"),
+        ("xes", "x"),
+        ("ing", ""),
+        ("ied", "y"),
+        ("ed", ""),
+        ("s", ""),
+    ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             return word[: -len(suffix)] + replacement
     return word
+
+
+# Words people use for the same thing the documents name differently ("does it cost anything" ↔ "no fees").
+_SYNONYMS = {
+    "cost": "fee",
+    "charge": "fee",
+    "charg": "fee",
+    "pay": "fee",
+    "payment": "fee",
+    "price": "fee",
+    "free": "fee",
+    "收费": "费用",
+    "付费": "费用",
+    "花钱": "费用",
+    "免费": "费用",
+}
 
 
 def tokenize(text: str) -> list[str]:
@@ -53,9 +78,9 @@ def tokenize(text: str) -> list[str]:
             parts = re.split(r"[./-]", piece)
             if len(parts) > 1 and any(c.isdigit() for c in piece):
                 tokens.append(piece)
-            tokens.extend(_stem(p) for p in parts if p and p not in _STOPWORDS)
+            tokens.extend(_SYNONYMS.get(stem, stem) for stem in (_stem(p) for p in parts if p and p not in _STOPWORDS))
             continue
         with _lock:  # jieba's tokenizer is not safe to share across threads while it initialises
             words = tokenizer.lcut_for_search(piece)
-        tokens.extend(w for w in words if w.strip() and w not in _STOPWORDS)
+        tokens.extend(_SYNONYMS.get(w, w) for w in words if w.strip() and w not in _STOPWORDS)
     return tokens
