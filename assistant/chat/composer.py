@@ -25,6 +25,7 @@ LEVELS = ("basic", "advanced", "premium", "pilot")
 _SILENCE = re.compile(
     r"没有找到|未找到|尚未公开|没有查到|未查到|不详|没有明确规定|来源中没有|资料中没有"
     r"|not found|(is|are) (not known|unknown)|do not say|does not say|no .{0,40}(was|were) found|not (been )?published"
+    r"|only a general statement|只有一般性表述"
 )
 _LIST_MARK = re.compile(r"^(?:[-*•]|\d+[.、)])\s*")
 _DATE_WORDS = re.compile(
@@ -406,7 +407,7 @@ class GroundedComposer:
             )
         # "Not found" is the answer only when no factual sentence answers about as well.
         lead = picked[0]
-        factual = [p for p in picked[1:] if not p[2] and p[3] > lead[3]]
+        factual = [p for p in picked[1:] if not p[2] and p[3] > lead[3] + 1.0]
         silent = lead[2] and not factual
         return ("no_answer" if silent else "answered"), passages
 
