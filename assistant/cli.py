@@ -126,6 +126,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         raise AssistantError(describe_validation_error(error)) from error
     if not request.message.strip():
         raise AssistantError("the question is empty")
+    if len(request.message) > settings.max_message_chars:
+        raise AssistantError(f"the question is longer than {settings.max_message_chars} characters")
     response = build_services(settings).chat.answer(request)
     if args.json:
         print(response.model_dump_json(indent=1))

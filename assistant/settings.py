@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=1.5, gt=0, le=30)
     llm_filing_number: str | None = Field(default=None, description="the model's 备案号, shown in the UI")
 
+    max_message_chars: int = Field(default=300, ge=1, le=4000, description="longest question accepted")
+    max_body_bytes: int = Field(default=16_384, ge=1024, description="largest request body accepted")
+    rate_limit_per_minute: int = Field(default=15, ge=0, description="questions per client per minute; 0 = off")
+    reject_personal_data: bool = True
+
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

@@ -40,7 +40,8 @@ def main() -> int:
     data = yaml.safe_load((Path(__file__).resolve().parent / "datasets" / "answers.yaml").read_text(encoding="utf-8"))
     questions = [q["q"] for q in data["questions"] if len(q["q"]) <= 300]
     with tempfile.TemporaryDirectory() as directory:
-        env = {**os.environ, "ASSISTANT_DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3"}
+        env = {**os.environ, "ASSISTANT_DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3",
+               "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0"}  # one client asking hundreds of questions on purpose
         with running(["assistant", "serve"], "/readyz", env) as base, httpx.Client(base_url=base, timeout=30) as client:
             for question in questions[:5]:  # warm the model, jieba and Chroma
                 client.post("/api/chat", json={"message": question})

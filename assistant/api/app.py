@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from assistant import __version__
 from assistant.api.chat_routes import router as chat_router
 from assistant.api.deps import Services
+from assistant.api.guards import BodySizeLimit, RateLimiter
 from assistant.api.routes import router
 from assistant.chat.llm import LLMAnswerer
 from assistant.chat.service import ChatService
@@ -29,6 +30,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = services or build_services(settings)
     app.include_router(router)
     app.include_router(chat_router)
+    services_ = app.state.services
+    app.middleware("http")(services_.metrics.middleware)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
     _install_pages(app, WEB_DIR)
     return app
@@ -40,7 +44,9 @@ def build_services(settings: Settings) -> Services:
     checker = checker_for(settings.corpus_dir)
     answerer = LLMAnswerer.from_settings(settings) if settings.llm_base_url else None
     chat = ChatService(checker, retriever, ConversationStore(settings.sqlalchemy_url), answerer=answerer)
-    return Services(settings=settings, retriever=retriever, chat=chat)
+    return Services(
+        settings=settings, retriever=retriever, chat=chat, rate_limiter=RateLimiter(settings.rate_limit_per_minute)
+    )
 
 
 def _install_error_handlers(app: FastAPI) -> None:

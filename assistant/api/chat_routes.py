@@ -8,28 +8,65 @@ import time
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Response
+from fastapi import APIRouter, Body, HTTPException, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.api.deps import Services, ServicesDep
+from assistant.api.guards import describe_personal_data, personal_data, retry_after
 from assistant.chat.models import ChatRequest, ChatResponse
 
 router = APIRouter()
 _PIECES = re.compile(r"[^。！？!?.]*[。！？!?.]?\s*")
 
 
-def _answer(services: Services, request: ChatRequest) -> ChatResponse:
+def _client(http: Request) -> str:
+    """Who the rate limit counts: the X-Client-Id header, else the widget's cookie, else the IP address."""
+    return (
+        http.headers.get("x-client-id")
+        or http.cookies.get("sfa_client")
+        or (http.client.host if http.client else "unknown")
+    )[:64]
+
+
+def _guard(services: Services, request: ChatRequest, http: Request) -> None:
+    settings, metrics = services.settings, services.metrics
+    limit = settings.max_message_chars
+    if len(request.message) > limit:
+        metrics.refusals.labels("too_long").inc()
+        raise HTTPException(status_code=422, detail=f"message: at most {limit} characters (got {len(request.message)})")
+    if settings.reject_personal_data:
+        kinds = personal_data(request.message)
+        if kinds:  # refused before anything is stored or logged
+            metrics.refusals.labels("personal_data").inc()
+            raise HTTPException(status_code=422, detail=describe_personal_data(kinds))
+    wait = services.rate_limiter.check(_client(http))
+    if wait is not None:
+        metrics.refusals.labels("rate_limit").inc()
+        seconds = retry_after(wait)
+        raise HTTPException(
+            status_code=429,
+            headers={"Retry-After": str(seconds)},
+            detail=f"too many questions: at most {settings.rate_limit_per_minute} a minute; retry in {seconds} s",
+        )
+
+
+def _answer(services: Services, request: ChatRequest, http: Request) -> ChatResponse:
     if not request.message.strip():
         raise HTTPException(status_code=422, detail="message: the message is empty")
+    _guard(services, request, http)
     if request.conversation_id and not services.chat.store.exists(request.conversation_id):
         raise HTTPException(status_code=404, detail=f"conversation_id: no conversation {request.conversation_id!r}")
-    return services.chat.answer(request)
+    response = services.chat.answer(request)
+    services.metrics.answers.labels(response.status, response.answerer).inc()
+    if response.status == "out_of_scope":
+        services.metrics.refusals.labels(response.intent).inc()
+    return response
 
 
 @router.post("/api/chat", response_model=ChatResponse)
-def chat(services: ServicesDep, request: ChatRequest) -> ChatResponse:
-    return _answer(services, request)
+def chat(services: ServicesDep, request: ChatRequest, http: Request) -> ChatResponse:
+    return _answer(services, request, http)
 
 
 def _sse(event: str, data: Any) -> str:
@@ -37,8 +74,8 @@ def _sse(event: str, data: Any) -> str:
 
 
 @router.post("/api/chat/stream", response_class=StreamingResponse)
-def chat_stream(services: ServicesDep, request: ChatRequest) -> StreamingResponse:
-    response = _answer(services, request)
+def chat_stream(services: ServicesDep, request: ChatRequest, http: Request) -> StreamingResponse:
+    response = _answer(services, request, http)
 
     def events() -> Iterator[str]:
         for piece in _PIECES.findall(response.answer):
@@ -99,13 +136,13 @@ def _with_sources(response: ChatResponse) -> str:
 
 
 @router.post("/v1/chat/completions")
-def openai_chat(services: ServicesDep, body: Annotated[OpenAIChatRequest, Body()]) -> Any:
+def openai_chat(services: ServicesDep, body: Annotated[OpenAIChatRequest, Body()], http: Request) -> Any:
     question = next((_text(m.content) for m in reversed(body.messages) if m.role == "user"), "").strip()
     if not question:
         raise HTTPException(status_code=422, detail="messages: there is no user message with text")
-    if len(question) > 300:
-        raise HTTPException(status_code=422, detail="messages: the last user message is longer than 300 characters")
-    response = _answer(services, ChatRequest(message=question))
+    if len(question) > 4000:
+        raise HTTPException(status_code=422, detail="messages: the last user message is too long")
+    response = _answer(services, ChatRequest(message=question), http)
     content = _with_sources(response)
     created = int(time.time())
     completion_id = f"chatcmpl-{response.message_id}"

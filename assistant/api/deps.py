@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from assistant.api.guards import RateLimiter
+from assistant.api.metrics import Metrics
 from assistant.chat.service import ChatService
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
@@ -17,6 +19,8 @@ class Services:
     settings: Settings
     retriever: HybridRetriever
     chat: ChatService
+    rate_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(0))
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 def get_services(request: Request) -> Services:

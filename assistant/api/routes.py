@@ -32,6 +32,13 @@ async def readyz(services: ServicesDep) -> Any:
     return JSONResponse(status_code=503, content={"status": "not ready", "detail": "the search index is not built"})
 
 
+@router.get("/metrics", include_in_schema=False)
+def metrics(services: ServicesDep) -> Any:
+    if services.retriever.is_ready():
+        services.metrics.index_chunks.set(len(services.retriever.index.chunks))
+    return services.metrics.render()
+
+
 @router.get("/api/search")
 def search(
     services: ServicesDep,

@@ -14,7 +14,8 @@ ChatStatus = Literal["answered", "clarification", "no_answer", "out_of_scope"]
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    message: str = Field(min_length=1, max_length=300, description="the question, at most 300 characters")
+    # The deployment's limit (300 characters by default) is checked by the API guard; this is only a hard ceiling.
+    message: str = Field(min_length=1, max_length=4000, description="the question (300 characters by default)")
     conversation_id: str | None = Field(default=None, max_length=40, pattern=r"^c_[0-9a-f]{16}$")
     province: str | None = Field(default=None, pattern=r"^[a-z]{2,20}$")
     language: Literal["zh", "en"] | None = None

@@ -1,0 +1,47 @@
+"""Prometheus metrics, one registry per app (so several apps in one process, as in tests, do not collide)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "assistant_requests_total", "HTTP requests", ["route", "method", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "assistant_request_seconds",
+            "HTTP request latency",
+            ["route"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=self.registry,
+        )
+        self.answers = Counter(
+            "assistant_answers_total",
+            "chat answers by status and answerer",
+            ["status", "answerer"],
+            registry=self.registry,
+        )
+        self.refusals = Counter(
+            "assistant_refusals_total", "requests refused by a guard or the router", ["reason"], registry=self.registry
+        )
+        self.index_chunks = Gauge("assistant_index_chunks", "chunks in the serving index", registry=self.registry)
+
+    async def middleware(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        name = getattr(route, "path", "unmatched")
+        self.requests.labels(name, request.method, str(response.status_code)).inc()
+        self.latency.labels(name).observe(time.perf_counter() - started)
+        return response
+
+    def render(self) -> Response:
+        return Response(generate_latest(self.registry), media_type="text/plain; version=0.0.4; charset=utf-8")
