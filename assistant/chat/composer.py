@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -62,14 +61,6 @@ def phrase(key: str, language: str, **values: Any) -> str:
     return phrases()[key][language].format(**values)
 
 
-@dataclass
-class Composed:
-    builder: AnswerBuilder
-    status: str
-    tools: list[dict[str, Any]]
-    quick_replies: list[str]
-
-
 class GroundedComposer:
     def __init__(self, checker: EligibilityChecker, retriever: HybridRetriever) -> None:
         self.checker = checker
@@ -86,7 +77,7 @@ class GroundedComposer:
 
     def _cite_text(self, reference: str, quote: str, language: str) -> Citation | None:
         """A citation for a fixed sentence of the corpus (verified to exist, else no citation)."""
-        reference = self.catalog.localise(reference, language) if language == "en" else reference
+        reference = self.catalog.localise(reference, language)
         document = self.catalog.document_of(reference)
         if document is None or quote not in self.catalog.section_text(reference):
             return None
@@ -99,12 +90,10 @@ class GroundedComposer:
     def who_to_ask(self, builder: AnswerBuilder) -> None:
         language = builder.language
         quote = {
-            "zh": "- 省级工业和信息化厅（工信厅；各地名称不同，如北京市经济和信息化局）：先进级认定，卓越级和领航级推荐，本省申报通知、材料和截止时间。",
-            "en": "- Provincial department of industry and information technology (工业和信息化厅 / 工信厅; names vary, e.g. the Beijing Municipal Bureau of Economy and Information Technology, 北京市经济和信息化局): advanced-level certification, premium and pilot recommendations, and the province's application notices, materials and deadlines.",
+            "zh": "省级工业和信息化厅（工信厅；各地名称不同，如北京市经济和信息化局）：先进级认定，卓越级和领航级推荐，本省申报通知、材料和截止时间。",
+            "en": "Provincial department of industry and information technology (工业和信息化厅 / 工信厅; names vary, e.g. the Beijing Municipal Bureau of Economy and Information Technology, 北京市经济和信息化局): advanced-level certification, premium and pilot recommendations, and the province's application notices, materials and deadlines.",
         }[language]
-        builder.say(
-            phrase("who_to_ask", language), self._cite_text("howto#who-to-contact", _LIST_MARK.sub("", quote), language)
-        )
+        builder.say(phrase("who_to_ask", language), self._cite_text("howto#who-to-contact", quote, language))
 
     def edition(self, builder: AnswerBuilder, day: dt.date) -> str:
         """Say which year's rules the answer rests on, citing the notice that set them."""
@@ -131,8 +120,6 @@ class GroundedComposer:
         for level in levels:
             name = self._label("levels", level, language)
             facts = self._level_facts(level, day, province, language, name)
-            if focus:
-                facts.sort(key=lambda fact: fact[0] not in focus)
             if len(levels) == 1 and not focus:
                 builder.say(phrase("requirements_intro", language, level=name))
             for kind, text, citation in facts:

@@ -100,6 +100,8 @@ class ChatService:
         tools: list[ToolCall] = []
         quick: list[str] = []
         intent = routed.intent
+        # Facts the message states, read once: they decide whether it belongs to the walkthrough, then fill it.
+        facts = extract_facts(request.message, list(state.get("pending", []))) if routed.in_scope else {}
 
         if routed.injection:
             builder.say(phrase("injection", language))
@@ -112,11 +114,11 @@ class ChatService:
             status = "answered"
         elif (
             intent == "eligibility"
-            or (in_walkthrough and self._continues_walkthrough(request.message, state, routed))
-            or (bool(routed.levels) and len(extract_facts(request.message, [])) >= 3)
+            or (in_walkthrough and self._continues_walkthrough(request.message, facts, routed))
+            or (bool(routed.levels) and len(facts) >= 3)
         ):
             intent = "eligibility"
-            status, quick = self._walkthrough(request, routed, state, builder, as_of, province, tools)
+            status, quick = self._walkthrough(request, facts, routed, state, builder, as_of, province, tools)
         else:
             status = self._answer_question(request.message, routed, builder, as_of, province, tools)
             state.pop("pending", None)
@@ -190,14 +192,7 @@ class ChatService:
                 answered_from_rules = True
             elif intent == "requirements" and routed.skip:
                 # "能跳级吗": the level-by-level rule from the documents, then each level's prerequisite clause.
-                _status, passages = self.composer.from_corpus(builder, message, province, 2)
-                tools.append(
-                    ToolCall(
-                        name="search_policy",
-                        input={"query": message, "province": province},
-                        output=[p.citation_key for p in passages],
-                    )
-                )
+                self._search_policy(message, builder, province, tools, max_sentences=2)
                 self.composer.requirements(builder, routed.levels, as_of, province, "prerequisite")
                 answered_from_rules = True
             elif intent in ("requirements", "maturity") and _COMPARISON.search(lowered):
@@ -279,14 +274,8 @@ class ChatService:
         context = " ".join(re.findall(r"20\d\d年度?|\d{2,3}号|No\. ?\d+|基础级|先进级|卓越级|领航级", parts[0]))
         for number, part in enumerate(parts):
             query = f"{part} {context}" if number and context else part
-            status, passages = self.composer.from_corpus(builder, query, province, 3 if len(parts) == 1 else 2)
-            statuses.append(status)
-            tools.append(
-                ToolCall(
-                    name="search_policy",
-                    input={"query": query, "province": province},
-                    output=[p.citation_key for p in passages],
-                )
+            statuses.append(
+                self._search_policy(query, builder, province, tools, max_sentences=3 if len(parts) == 1 else 2)
             )
         status = "answered" if "answered" in statuses else "no_answer"
         if status == "no_answer":
@@ -295,18 +284,33 @@ class ChatService:
             self.composer.who_to_ask(builder)
         return status
 
+    def _search_policy(
+        self, query: str, builder: AnswerBuilder, province: str | None, tools: list[ToolCall], max_sentences: int
+    ) -> str:
+        """One call of the search_policy tool: quoted sentences into the answer, the call into the trace."""
+        status, passages = self.composer.from_corpus(builder, query, province, max_sentences)
+        tools.append(
+            ToolCall(
+                name="search_policy",
+                input={"query": query, "province": province},
+                output=[p.citation_key for p in passages],
+            )
+        )
+        return status
+
     # -- the eligibility walkthrough ----------------------------------------------------------------
     @staticmethod
-    def _continues_walkthrough(message: str, state: dict[str, Any], routed: Route) -> bool:
+    def _continues_walkthrough(message: str, facts: dict[str, Any], routed: Route) -> bool:
         """A reply to the questions just asked: it states facts, or it is short and asks nothing else
         (then the walkthrough asks again rather than treating "no" as an unrelated question)."""
-        if extract_facts(message, list(state.get("pending", []))):
+        if facts:
             return True
         return len(message.strip()) <= 20 and routed.intent in ("general", "out_of_scope")
 
     def _walkthrough(
         self,
         request: ChatRequest,
+        facts: dict[str, Any],
         routed: Route,
         state: dict[str, Any],
         builder: AnswerBuilder,
@@ -318,12 +322,7 @@ class ChatService:
         known: dict[str, Any] = dict(state.get("profile", {}))
         if request.profile is not None:
             known.update(request.profile.model_dump(mode="json", exclude_none=True))
-        known.update(
-            {
-                k: (v.isoformat() if isinstance(v, dt.date) else v)
-                for k, v in extract_facts(request.message, list(state.get("pending", []))).items()
-            }
-        )
+        known.update({k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in facts.items()})
         if province:
             known["province"] = province
         profile = Profile.model_validate(known)

@@ -129,7 +129,7 @@ class HybridRetriever:
 
     def is_ready(self) -> bool:
         try:
-            return bool(self.index.chunks is not None)
+            return self.index is not None  # loading the current build raises when there is none
         except IndexError_:
             return False
 
