@@ -144,13 +144,19 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from assistant.api.app import create_app
+    from assistant.logs import configure_logging
     from assistant.retrieval import build_index, current_build
 
+    configure_logging(settings.log_format)
     if current_build(settings.index_root) is None:
         print("building the search index (first run)…", file=sys.stderr)
         build_index(settings, progress=_progress)
     uvicorn.run(
-        create_app(settings), host=args.host or settings.host, port=args.port or settings.port, log_level="info"
+        create_app(settings),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_config=None,  # keep the JSON logging configured above
+        access_log=False,
     )
     return 0
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +43,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=16_384, ge=1024, description="largest request body accepted")
     rate_limit_per_minute: int = Field(default=15, ge=0, description="questions per client per minute; 0 = off")
     reject_personal_data: bool = True
+
+    frame_ancestors: list[str] = Field(
+        default_factory=list,
+        description="origins allowed to frame /embed, e.g. https://gxt.yn.gov.cn; empty = same site only",
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="origins allowed to call the API from a browser")
+
+    max_upload_bytes: int = Field(default=20_000_000, ge=1024, description="largest document staff may upload")
+    admin_token: SecretStr | None = Field(default=None, description="bearer token for /admin; unset = admin routes off")
+    log_format: Literal["json", "text"] = "json"
+    log_message_text: bool = Field(default=False, description="write question text into the logs")
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

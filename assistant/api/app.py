@@ -9,10 +9,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 
 from assistant import __version__
+from assistant.admin.approved import ApprovedAnswers
+from assistant.admin.documents import DisabledDocuments, IndexJobs
+from assistant.admin.reports import Reports
+from assistant.api.admin_routes import ADMIN_UPLOAD_PATH
+from assistant.api.admin_routes import page_router as admin_page_router
+from assistant.api.admin_routes import router as admin_router
 from assistant.api.chat_routes import router as chat_router
 from assistant.api.deps import Services
 from assistant.api.guards import BodySizeLimit, RateLimiter
+from assistant.api.reference_routes import router as reference_router
 from assistant.api.routes import router
+from assistant.api.web_routes import router as web_router
 from assistant.chat.llm import LLMAnswerer
 from assistant.chat.service import ChatService
 from assistant.eligibility.service import checker_for
@@ -30,9 +38,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = services or build_services(settings)
     app.include_router(router)
     app.include_router(chat_router)
+    app.include_router(reference_router)
+    app.include_router(admin_router)
+    app.include_router(admin_page_router)
+    app.include_router(web_router)
     services_ = app.state.services
     app.middleware("http")(services_.metrics.middleware)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={ADMIN_UPLOAD_PATH: settings.max_upload_bytes},  # documents staff upload are bigger than questions
+    )
     _install_error_handlers(app)
     _install_pages(app, WEB_DIR)
     return app
@@ -40,12 +56,23 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    retriever = HybridRetriever(settings.index_root, make_embedder(settings))
+    store = ConversationStore(settings.sqlalchemy_url)
+    disabled = DisabledDocuments(store)
+    embedder = make_embedder(settings)
+    retriever = HybridRetriever(settings.index_root, embedder, excluded=disabled)
     checker = checker_for(settings.corpus_dir)
     answerer = LLMAnswerer.from_settings(settings) if settings.llm_base_url else None
-    chat = ChatService(checker, retriever, ConversationStore(settings.sqlalchemy_url), answerer=answerer)
+    approved = ApprovedAnswers(store, embedder)
+    chat = ChatService(checker, retriever, store, answerer=answerer, approved=approved)
     return Services(
-        settings=settings, retriever=retriever, chat=chat, rate_limiter=RateLimiter(settings.rate_limit_per_minute)
+        settings=settings,
+        retriever=retriever,
+        chat=chat,
+        rate_limiter=RateLimiter(settings.rate_limit_per_minute),
+        approved=approved,
+        disabled=disabled,
+        jobs=IndexJobs(settings),
+        reports=Reports(store),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from assistant.api.guards import describe_personal_data, personal_data, retry_af
 from assistant.chat.models import ChatRequest, ChatResponse
 
 router = APIRouter()
+chat_log = logging.getLogger("assistant.chat")
 _PIECES = re.compile(r"[^。！？!?.]*[。！？!?.]?\s*")
 
 
@@ -61,6 +63,21 @@ def _answer(services: Services, request: ChatRequest, http: Request) -> ChatResp
     services.metrics.answers.labels(response.status, response.answerer).inc()
     if response.status == "out_of_scope":
         services.metrics.refusals.labels(response.intent).inc()
+    if services.chat.answerer is not None and response.status == "answered" and response.answerer == "grounded":
+        services.metrics.fallbacks.inc()
+    event: dict[str, Any] = {
+        "conversation_id": response.conversation_id,
+        "message_id": response.message_id,
+        "status": response.status,
+        "intent": response.intent,
+        "answerer": response.answerer,
+        "language": response.language,
+        "chars": len(request.message),
+        "citations": len(response.citations),
+    }
+    if services.settings.log_message_text:
+        event["text"] = request.message
+    chat_log.info("chat", extra=event)
     return response
 
 

@@ -7,6 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from assistant.admin.approved import ApprovedAnswers
+from assistant.admin.documents import DisabledDocuments, IndexJobs
+from assistant.admin.reports import Reports
 from assistant.api.guards import RateLimiter
 from assistant.api.metrics import Metrics
 from assistant.chat.service import ChatService
@@ -21,6 +24,10 @@ class Services:
     chat: ChatService
     rate_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(0))
     metrics: Metrics = field(default_factory=Metrics)
+    approved: ApprovedAnswers | None = None
+    disabled: DisabledDocuments | None = None
+    jobs: IndexJobs | None = None
+    reports: Reports | None = None
 
 
 def get_services(request: Request) -> Services:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
+
+from assistant.logs import client_tag
+
+request_log = logging.getLogger("assistant.requests")
 
 
 class Metrics:
@@ -32,6 +37,11 @@ class Metrics:
         self.refusals = Counter(
             "assistant_refusals_total", "requests refused by a guard or the router", ["reason"], registry=self.registry
         )
+        self.fallbacks = Counter(
+            "assistant_llm_fallbacks_total",
+            "answers where the configured LLM was not used (failed validation, timed out or down)",
+            registry=self.registry,
+        )
         self.index_chunks = Gauge("assistant_index_chunks", "chunks in the serving index", registry=self.registry)
 
     async def middleware(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -39,8 +49,20 @@ class Metrics:
         response = await call_next(request)
         route = request.scope.get("route")
         name = getattr(route, "path", "unmatched")
+        seconds = time.perf_counter() - started
         self.requests.labels(name, request.method, str(response.status_code)).inc()
-        self.latency.labels(name).observe(time.perf_counter() - started)
+        self.latency.labels(name).observe(seconds)
+        request_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "route": name,
+                "path": request.url.path,  # never the query string: /api/search?q= carries the question
+                "status": response.status_code,
+                "ms": round(seconds * 1000, 1),
+                "client": client_tag(request.client.host if request.client else "unknown"),
+            },
+        )
         return response
 
     def render(self) -> Response:

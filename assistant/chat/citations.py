@@ -51,6 +51,12 @@ class AnswerBuilder:
                     numbers.append(n)
         self.sentences.append(Sentence(text.strip(), numbers))
 
+    def say_cited(self, text: str, citations: list[Citation]) -> None:
+        """Text that already carries its own [n] markers (an approved answer), renumbered into this answer."""
+        renumber = {citation.n: self.cite(citation)[0] for citation in citations}
+        text = _MARKER.sub(lambda m: f"[{renumber.get(int(m.group(1)), m.group(1))}]", text.strip())
+        self.sentences.append(Sentence(text, []))
+
     def render(self) -> str:
         pieces = []
         for sentence in self.sentences:

@@ -12,14 +12,16 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from assistant.admin.approved import ApprovedAnswers
 from assistant.chat.citations import AnswerBuilder, validate
 from assistant.chat.composer import LEVELS, GroundedComposer, phrase
 from assistant.chat.facts import BOOL_FIELDS, extract_facts
 from assistant.chat.models import ChatRequest, ChatResponse, ToolCall
 from assistant.chat.router import INTENT_PATTERNS, Route, route
+from assistant.corpus.catalog import Catalog
 from assistant.eligibility.checker import EligibilityChecker
 from assistant.eligibility.models import LevelResult, Profile
-from assistant.errors import InputError
+from assistant.errors import AssistantError, InputError
 from assistant.retrieval import HybridRetriever
 from assistant.store import ConversationStore
 from assistant.store.db import new_id
@@ -79,12 +81,23 @@ class ChatService:
         store: ConversationStore,
         today: Callable[[], dt.date] = dt.date.today,
         answerer: Any = None,
+        approved: ApprovedAnswers | None = None,
     ) -> None:
         self.checker = checker
+        self.retriever = retriever
         self.composer = GroundedComposer(checker, retriever)
         self.store = store
         self.today = today  # the clock is read once per request, here, and handed to the tools as as_of
         self.answerer = answerer
+        self.approved = approved
+
+    def catalog(self) -> Catalog:
+        """Every section an answer may cite: the bundled corpus and whatever the current index holds (uploads)."""
+        try:
+            indexed = self.retriever.index.documents
+        except AssistantError:
+            return self.checker.catalog
+        return Catalog({**self.checker.catalog.documents, **indexed})
 
     def answer(self, request: ChatRequest) -> ChatResponse:
         if request.conversation_id and not self.store.exists(request.conversation_id):
@@ -103,7 +116,16 @@ class ChatService:
         # Facts the message states, read once: they decide whether it belongs to the walkthrough, then fill it.
         facts = extract_facts(request.message, list(state.get("pending", []))) if routed.in_scope else {}
 
-        if routed.injection:
+        approved = (
+            self.approved.match(request.message, language)
+            if self.approved is not None and routed.in_scope and not routed.injection and not in_walkthrough
+            else None
+        )
+        if approved is not None:  # staff's canonical answer for this question comes first
+            intent = "approved"
+            builder.say_cited(approved.answer, approved.citations)
+            status = "answered"
+        elif routed.injection:
             builder.say(phrase("injection", language))
             status = "out_of_scope"
         elif not routed.in_scope:
@@ -126,7 +148,7 @@ class ChatService:
         state.update({"language": language, "province": province})
         answer_text = builder.render()
         citations = builder.citations
-        problems = validate(answer_text, citations, self.checker.catalog)
+        problems = validate(answer_text, citations, self.catalog())
         if problems:  # never ship an unverifiable citation: say we cannot answer, and log why
             log.error("answer failed citation validation (%s); sending no_answer instead", "; ".join(problems))
             builder = AnswerBuilder(language)
@@ -134,7 +156,7 @@ class ChatService:
             self.composer.who_to_ask(builder)
             status, answer_text, citations = "no_answer", builder.render(), builder.citations
         answerer = "grounded"
-        if self.answerer is not None and status == "answered" and citations:
+        if self.answerer is not None and status == "answered" and citations and approved is None:
             rewritten = self.answerer.rewrite(request.message, answer_text, citations, language)
             if rewritten is not None:
                 answer_text, answerer = rewritten, self.answerer.name

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,9 +108,13 @@ class SearchIndex:
 class HybridRetriever:
     """Loads the current build lazily and reloads when ``assistant index`` publishes a new one."""
 
-    def __init__(self, index_root: Path, embedder: Embeddings) -> None:
+    def __init__(
+        self, index_root: Path, embedder: Embeddings, excluded: Callable[[], frozenset[str]] | None = None
+    ) -> None:
         self.index_root = index_root
         self.embedder = embedder
+        # Document ids staff disabled (``assistant.admin``): they stay indexed but are never returned.
+        self.excluded = excluded or frozenset
         self._index: SearchIndex | None = None
         self._lock = threading.Lock()
 
@@ -149,8 +154,11 @@ class HybridRetriever:
             for rank, position in enumerate(ranking):
                 fused[position] = fused.get(position, 0.0) + 1.0 / (RRF_K + rank + 1)
         best: dict[str, tuple[float, ChunkRecord]] = {}
+        excluded = self.excluded()
         for position, score in fused.items():
             chunk = index.chunks[position]
+            if chunk.doc_id in excluded:
+                continue
             score *= _preference(chunk, language, province)
             key = f"{chunk.doc_id}#{chunk.anchor}"
             if key not in best or score > best[key][0]:

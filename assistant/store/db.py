@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, create_engine, event, select
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
@@ -61,6 +61,34 @@ class Feedback(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
+class ApprovedAnswer(Base):
+    """A canonical answer staff wrote for a question; semantically matching questions get it first."""
+
+    __tablename__ = "approved_answer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    question: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(4))
+    answer: Mapped[str] = mapped_column(Text)
+    citations: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    embedding: Mapped[list[float]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    source_feedback_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DisabledDocument(Base):
+    """A document staff took out of answers (withdrawn, superseded); it stays in the index and comes back when
+    re-enabled."""
+
+    __tablename__ = "disabled_document"
+
+    doc_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
 @dataclass(frozen=True)
 class StoredMessage:
     id: str
@@ -78,6 +106,14 @@ class ConversationStore:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> Any:
+        """A new ORM session (``with store.session() as s:``) for the admin queries in ``assistant.store.reports``."""
+        return self._session()
+
+    def transaction(self) -> Any:
+        """A session inside one committed transaction (``with store.transaction() as s:``)."""
+        return self._session.begin()
 
     def create_conversation(self, language: str, province: str | None) -> str:
         conversation_id = new_id("c")

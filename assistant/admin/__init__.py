@@ -1,0 +1,1 @@
+"""Helpdesk administration: documents and re-index jobs, reports, approved answers."""
