@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import socketserver
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from assistant.settings import PROJECT_ROOT, Settings
+from tests.fixtures.serving import assistant_server, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -30,21 +26,14 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+ADMIN_TOKEN = "browser-admin-token"
 SCREENSHOTS = PROJECT_ROOT / "eval" / "reports" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -58,7 +47,7 @@ def host_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
     servers = []
     for name in ("allowed", "stranger"):
         folder = tmp_path_factory.mktemp(f"host-{name}")
-        port = _free_port()
+        port = free_port()
         handler = lambda *a, _dir=str(folder), **k: _Quiet(*a, directory=_dir, **k)  # noqa: E731
         server = socketserver.ThreadingTCPServer(("127.0.0.1", port), handler)
         server.daemon_threads = True
@@ -77,43 +66,19 @@ def live_server(
 ) -> Iterator[str]:
     """The assistant on a free loopback port, with the bundled index, a fresh SQLite file, no rate limit, and
     the 'allowed' host page origin on the frame-ancestors and CORS allowlists."""
-    port = _free_port()
     database = tmp_path_factory.mktemp("browser-db") / "assistant.sqlite3"
     env = {
-        **os.environ,
-        "HF_HUB_OFFLINE": "1",
         "ASSISTANT_DATA_DIR": str(real_settings.data_dir),
         "ASSISTANT_CORPUS_DIR": str(real_settings.corpus_dir),
         "ASSISTANT_DATABASE_URL": f"sqlite:///{database}",
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
         "ASSISTANT_FRAME_ANCESTORS": json.dumps([host_pages["allowed"]]),
         "ASSISTANT_CORS_ORIGINS": json.dumps([host_pages["allowed"]]),
+        "ASSISTANT_ADMIN_TOKEN": ADMIN_TOKEN,
+        "ASSISTANT_LLM_BASE_URL": "",  # grounded answers only, whatever the calling shell has set
     }
-    env.pop("ASSISTANT_LLM_BASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None:
-                raise RuntimeError("the assistant exited before it was ready")
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("the assistant was not ready within 180 s")
+    with assistant_server(env) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture(scope="session")
