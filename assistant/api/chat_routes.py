@@ -15,11 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.api.deps import Services, ServicesDep
 from assistant.api.guards import describe_personal_data, personal_data, retry_after
+from assistant.api.routes import ERROR_RESPONSES
 from assistant.chat.models import ChatRequest, ChatResponse
+from assistant.chat.safety import strip_invisible
 
-router = APIRouter()
+router = APIRouter(responses=ERROR_RESPONSES)
 chat_log = logging.getLogger("assistant.chat")
 _PIECES = re.compile(r"[^。！？!?.]*[。！？!?.]?\s*")
+# Control characters have no place in a question; NUL in particular is refused by PostgreSQL text columns (a 500).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _client(http: Request) -> str:
@@ -54,8 +58,10 @@ def _guard(services: Services, request: ChatRequest, http: Request) -> None:
 
 
 def _answer(services: Services, request: ChatRequest, http: Request) -> ChatResponse:
-    if not request.message.strip():
+    if not strip_invisible(request.message).strip():  # zero-width and bidi characters alone are empty too
         raise HTTPException(status_code=422, detail="message: the message is empty")
+    if _CONTROL.search(request.message):
+        raise HTTPException(status_code=422, detail="message: control characters (such as NUL) are not allowed")
     _guard(services, request, http)
     if request.conversation_id and not services.chat.store.exists(request.conversation_id):
         raise HTTPException(status_code=404, detail=f"conversation_id: no conversation {request.conversation_id!r}")
@@ -112,7 +118,7 @@ class FeedbackRequest(BaseModel):
     conversation_id: str = Field(max_length=40)
     message_id: str = Field(max_length=40)
     rating: Literal["up", "down"]
-    comment: str | None = Field(default=None, max_length=1000)
+    comment: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
 
 
 @router.post("/api/feedback", status_code=204, response_class=Response)

@@ -15,7 +15,19 @@ from assistant.eligibility.models import EligibilityResult, Profile
 from assistant.eligibility.service import checker_for, parse_as_of, parse_profile
 from assistant.errors import InputError, RulebookError
 
-router = APIRouter()
+
+class ErrorDetail(BaseModel):
+    """Every 4xx of this API: one readable sentence naming the field and the problem (assistant.api.app)."""
+
+    detail: str
+
+
+# The app's error handlers answer {"detail": "<sentence>"}, not FastAPI's default list of errors: say so in the
+# OpenAPI document, so clients (and schemathesis) validate against what is really sent.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorDetail, "description": "the request is invalid; `detail` names the field"}
+}
+router = APIRouter(responses=ERROR_RESPONSES)
 
 
 @router.get("/healthz")

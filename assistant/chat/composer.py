@@ -12,6 +12,8 @@ from typing import Any
 import yaml
 
 from assistant.chat.citations import AnswerBuilder
+from assistant.chat.safety import document_is_tampered, safe_to_quote, without_comments
+from assistant.corpus import Document
 from assistant.eligibility.checker import EligibilityChecker
 from assistant.eligibility.models import Citation, EligibilityResult, LevelResult
 from assistant.eligibility.rulebook import Resolved
@@ -67,6 +69,15 @@ class GroundedComposer:
         self.rulebook = checker.rulebook
         self.catalog = checker.catalog
         self.retriever = retriever
+        self._tampered: dict[tuple[str, str], bool] = {}
+
+    def _untrusted(self, document: Document) -> bool:
+        """A document that tries to instruct the assistant anywhere (even in a hidden comment) is never quoted."""
+        key = (document.doc_id, document.content_hash)
+        if key not in self._tampered:
+            texts = [document.title, *(f"{s.heading}\n{s.text}" for s in document.sections)]
+            self._tampered[key] = document_is_tampered(texts)
+        return self._tampered[key]
 
     # -- helpers ------------------------------------------------------------------------------------
     def _label(self, group: str, key: str, language: str) -> str:
@@ -335,8 +346,11 @@ class GroundedComposer:
         best_overlap = 0.0
         for rank, passage in enumerate(passages):
             document = index.documents.get(passage.doc_id)
+            if document is not None and self._untrusted(document):
+                continue  # indirect prompt injection: nothing of a tampered document is quoted
             section = document.section(passage.section) if document else None
-            text = section.text if section else passage.text
+            # Hidden HTML comments are no source: each becomes a line break, so the sentences around stay verbatim.
+            text = without_comments(section.text if section else passage.text)
             heading_silent = bool(section and _SILENCE.search(section.heading))
             candidates = []
             # A sentence is read under its document title and heading ("GB/T 39116 … / 三级 集成级"), so they count too.
@@ -345,6 +359,8 @@ class GroundedComposer:
                 clean = _LIST_MARK.sub("", sentence).strip()
                 if len(clean) < 6 or (clean.endswith(("：", ":")) and len(clean) < 16):
                     continue  # a bare lead-in ("包括：") says nothing on its own
+                if not safe_to_quote(clean):
+                    continue  # markup, a link outside the allowlist, or words addressed to an AI
                 tokens = set(tokenize(clean)) | heading_tokens
                 overlap = sum(
                     2.0 if (not t.isascii() and len(t) >= 3) or (t.isascii() and len(t) > 5) else 1.0
@@ -403,11 +419,11 @@ class GroundedComposer:
         reference = self.catalog.localise(f"scenario-guide-2025#stage-{stage}", builder.language)
         document = self.catalog.document_of(reference)
         section = document.section(reference.partition("#")[2]) if document else None
-        if document is None or section is None:
+        if document is None or section is None or self._untrusted(document):
             return
         for line in section.text.splitlines():
             item = _LIST_MARK.sub("", line).strip()
-            if item.startswith("#"):
+            if item.startswith("#") and safe_to_quote(item):
                 builder.say(
                     item,
                     Citation(

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from assistant.chat.safety import looks_like_injection, strip_invisible
 from assistant.provinces import detect_province
 from assistant.retrieval.search import query_language
 
@@ -24,7 +25,8 @@ _INJECTION = re.compile(
     r"|no (rules|restrictions|limits)|without (any )?(rules|restrictions)|let's play a game|repeat (after me|this|exactly)"
     r"|say (exactly|only)|bribe|forge|falsif|fake (a |the )?(report|certificate|document)|system instruction"
     r"|没有任何限制|不受限制|无限制|原样重复|复述|照着说|只回答|系统指令|伪造|造假|作假|行贿|贿赂|假的?(报告|证书)"
-    r"|pretend (you are|to be)|act as|you are now|role-?play|api[_ -]?key|password|secret key|environment variable"
+    r"|pretend (you are|to be)|act as (a|an|if|my|your|though|the (ai|assistant|official|evaluator|admin"
+    r"|administrator|developer|system))\b|you are now|role-?play|api[_ -]?key|password|secret key|environment variable"
     r"|忽略|无视|忘记(之前|以上|所有)|系统提示|提示词|你的指令|开发者模式|越狱|扮演|假装你|你现在是|密钥|api密钥|口令"
     r"|输出你的|泄露|设置项|环境变量|说截止日期是明天|回答只能是"
 )
@@ -116,7 +118,7 @@ class Route:
 
 
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip()
+    return unicodedata.normalize("NFKC", strip_invisible(text)).strip()
 
 
 def detect_levels(text: str) -> tuple[str, ...]:
@@ -141,7 +143,8 @@ def route(message: str, conversation_language: str | None = None, in_walkthrough
     language = query_language(text)
     if conversation_language and not re.search(r"[A-Za-z]{3,}|[\u3400-\u9fff]", text):
         language = conversation_language  # "2", "30%", "2026-05-10": keep the conversation's language
-    injection = bool(_INJECTION.search(lowered))
+    # The short list above, then the unmasked readings (full-width, zero-width, look-alikes, base64…) in safety.
+    injection = bool(_INJECTION.search(lowered)) or looks_like_injection(message)
     levels = detect_levels(text)
     province = detect_province(text)
     if injection:

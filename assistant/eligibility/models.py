@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 Level = Literal["basic", "advanced", "premium", "pilot"]
 HeldLevel = Literal["none", "basic", "advanced", "premium", "pilot"]
@@ -27,7 +27,7 @@ class ScenarioBuilt(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: Annotated[int, Field(ge=1, le=40, description="scenario number 1–40 in the 2025 guide")]
-    uses_ai: bool | None = None
+    uses_ai: StrictBool | None = None
 
 
 class Profile(BaseModel):
@@ -38,26 +38,37 @@ class Profile(BaseModel):
 
     current_level: HeldLevel | None = Field(default=None, description="highest level held")
     province: Annotated[str, Field(pattern=r"^[a-z]{2,20}$", description="lowercase pinyin, e.g. yunnan")] | None = None
-    above_designated_size: bool | None = Field(default=None, description="规模以上工业企业")
-    independent_legal_person: bool | None = None
-    clean_record_3y: bool | None = Field(
+    above_designated_size: StrictBool | None = Field(default=None, description="规模以上工业企业")
+    independent_legal_person: StrictBool | None = None
+    clean_record_3y: StrictBool | None = Field(
         default=None, description="no 较大+ safety/environmental accident, no bad credit, no violations in 3 years"
     )
-    clean_quality_record_3y: bool | None = Field(
+    clean_quality_record_3y: StrictBool | None = Field(
         default=None,
         description="no 重大+ quality accident in 3 years and not on the serious-dishonesty list (Jiangsu, Shandong)",
     )
-    secure_and_controllable: bool | None = None
-    organisation_and_talent: bool | None = None
-    in_city_cultivation_pool: bool | None = None
-    construction_completed: bool | None = None
+    secure_and_controllable: StrictBool | None = None
+    organisation_and_talent: StrictBool | None = None
+    in_city_cultivation_pool: StrictBool | None = None
+    construction_completed: StrictBool | None = None
     areas_covered: list[Area] | None = None
     scenarios_built: list[ScenarioBuilt] | None = None
-    maturity_level: Annotated[int, Field(ge=0, le=5)] | None = Field(default=None, description="GB/T 39116 level 0–5")
+    # strict: JSON false or "3" is a mistake to report, not a value to coerce
+    maturity_level: Annotated[int, Field(ge=0, le=5, strict=True)] | None = Field(
+        default=None, description="GB/T 39116 level 0–5"
+    )
     maturity_assessed_on: dt.date | None = None
     indicator_standing: Standing | None = None
-    ai_applications: bool | None = None
-    ai_scenario_share: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    ai_applications: StrictBool | None = None
+    ai_scenario_share: Annotated[float, Field(ge=0.0, le=1.0, strict=True)] | None = None
+
+    @field_validator("maturity_assessed_on", mode="before")
+    @classmethod
+    def _date_text(cls, value: object) -> object:
+        """A date is YYYY-MM-DD; a bare number would otherwise be read as seconds since 1970."""
+        if isinstance(value, int | float):
+            raise ValueError("give the date as YYYY-MM-DD")
+        return value
 
     @field_validator("scenarios_built", mode="before")
     @classmethod
