@@ -52,7 +52,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         raise AssistantError("the query is empty")
     if not 1 <= args.k <= settings.search_max_k:
         raise AssistantError(f"-k must be between 1 and {settings.search_max_k}")
-    retriever = HybridRetriever(settings.index_root, make_embedder(settings))
+    retriever = HybridRetriever(settings.index_root, make_embedder(settings), chroma_url=settings.chroma_url)
     passages = retriever.search(args.query, k=args.k, province=args.province)
     if args.json:
         print(json.dumps({"results": [p.model_dump() for p in passages]}, ensure_ascii=False, indent=1))
@@ -151,11 +151,25 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if current_build(settings.index_root) is None:
         print("building the search index (first run)…", file=sys.stderr)
         build_index(settings, progress=_progress)
+    host, port = args.host or settings.host, args.port or settings.port
+    if args.workers < 1:
+        raise AssistantError("--workers must be at least 1")
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+        return 0
+    # Several processes on one socket. Each worker builds its own app from the same environment; what they must
+    # share (conversations, rate limits, index jobs, approved answers) is in the database, the index on disk.
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="assistant-metrics-")
     uvicorn.run(
-        create_app(settings),
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_config=None,  # keep the JSON logging configured above
+        "assistant.api.app:worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=args.workers,
+        log_config=None,
         access_log=False,
     )
     return 0
@@ -195,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="build the index if missing, then serve the API and web pages")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.set_defaults(handler=cmd_serve)
     return parser
 

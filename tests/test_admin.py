@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from fastapi.testclient import TestClient
 from assistant.api.app import create_app
 from assistant.retrieval import build_index
 from assistant.settings import Settings
+from tests.fixtures.serving import seed_data_dir
 
 TOKEN = "adm-test-token-1f2e"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -43,16 +43,15 @@ url: https://example.org/test-circular
 
 
 @pytest.fixture
-def isolated(real_settings: Settings, tmp_path: Path) -> Settings:
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy(real_settings.embedding_cache_path, data / "embedding-cache.sqlite3")
+def isolated(real_settings: Settings, tmp_path: Path, database_url: str) -> Settings:
+    data = seed_data_dir(real_settings, tmp_path / "data")
     settings = Settings(
         corpus_dir=real_settings.corpus_dir,
         data_dir=data,
         admin_token=TOKEN,
         rate_limit_per_minute=0,
         max_upload_bytes=64_000,
+        database_url=database_url,
     )
     build_index(settings)
     return settings
@@ -80,9 +79,8 @@ def _ask(client: TestClient, message: str, **extra: Any) -> dict[str, Any]:
     return dict(response.json())
 
 
-def test_admin_does_not_exist_without_a_token(real_settings: Settings, tmp_path: Path) -> None:
-    settings = Settings(corpus_dir=real_settings.corpus_dir, data_dir=real_settings.data_dir,
-                        database_url=f"sqlite:///{tmp_path / 'a.sqlite3'}")
+def test_admin_does_not_exist_without_a_token(real_settings: Settings, database_url: str) -> None:
+    settings = real_settings.model_copy(update={"database_url": database_url, "admin_token": None})
     with TestClient(create_app(settings)) as plain:
         assert plain.get("/admin/api/documents", headers=AUTH).status_code == 404
         assert plain.get("/admin").status_code == 404
@@ -119,7 +117,7 @@ def test_upload_reindexes_in_the_background_and_the_document_answers(client: Tes
     uploaded = [d for d in listing["documents"] if d["doc_id"] == "test-circular-2026"]
     assert uploaded and uploaded[0]["origin"] == "upload" and not listing["pending_uploads"]
     hits = client.get("/api/search", params={"q": "青藤市工信局 十二月十五日"}).json()["results"]
-    assert hits[0]["doc_id"] == "test-circular-2026"
+    assert hits[0]["doc_id"] == "test-circular-2026", [(h["doc_id"], h["section"], h["score"]) for h in hits]
     # The chat may cite it: its citation validates against the new build, not only the bundled corpus.
     answer = _ask(client, "青藤市工信局负责什么？")
     assert any(c["doc_id"] == "test-circular-2026" for c in answer["citations"]), answer

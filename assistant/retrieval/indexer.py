@@ -8,6 +8,7 @@ re-embedded: vectors come from the embedding cache, keyed by (embedder, text).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -22,13 +23,15 @@ from typing import Any
 
 from assistant.corpus import Chunk, Document, chunk_section, discover_files, load_documents
 from assistant.errors import IngestError
+from assistant.retrieval import vectors as vector_store
 from assistant.retrieval.cache import EmbeddingCache, text_key
 from assistant.retrieval.embeddings import embedder_id, make_embedder
 from assistant.retrieval.tokenize import tokenize
 from assistant.settings import Settings
 
 CHUNKER_VERSION = "sections-v6"
-COLLECTION = "passages"
+BM25_DIR = "bm25"
+EMPTY_TOKEN = "\u2205"  # a chunk with no tokens still needs a row in the keyword index
 _POINTER = "CURRENT"
 _EMBED_BATCH = 16
 
@@ -93,6 +96,7 @@ def build_index(
         "embedder": embedder_id(settings),
         "chunker": CHUNKER_VERSION,
         "chunk_max_chars": settings.chunk_max_chars,
+        "vectors": settings.chroma_url or "embedded",
     }
     if (
         not rebuild
@@ -123,8 +127,10 @@ def build_index(
 
     build = root / f"build-{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%S%f')}-{os.getpid()}"
     build.mkdir(parents=True)
-    _write_chroma(build, chunks, vectors)
-    _write_jsonl(build / "chunks.jsonl", (_chunk_record(chunk) for chunk in chunks))
+    where = _write_vectors(settings, build, chunks, vectors)
+    records = [_chunk_record(chunk) for chunk in chunks]
+    _write_jsonl(build / "chunks.jsonl", records)
+    _write_bm25(build, records)
     _write_jsonl(build / "documents.jsonl", (_document_record(document) for document in documents))
     manifest = {
         "config": config,
@@ -134,10 +140,11 @@ def build_index(
         "chunks": len(chunks),
         "errors": [[error.path, error.reason] for error in errors],
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "vectors": where,
     }
     _write_atomic(build / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
     _write_atomic(root / _POINTER, build.name)
-    _remove_stale_builds(root, keep={build.name, previous_build.name if previous_build else ""})
+    _remove_stale_builds(root, keep={build.name, previous_build.name if previous_build else ""}, settings=settings)
     return IndexReport(
         build=build.name,
         up_to_date=False,
@@ -180,32 +187,35 @@ def _embed(
         cache.close()
 
 
-def _write_chroma(build: Path, chunks: list[Chunk], vectors: list[list[float]]) -> None:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    client = chromadb.PersistentClient(
-        path=str(build / "chroma"), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+def _write_vectors(
+    settings: Settings, build: Path, chunks: list[Chunk], vectors: list[list[float]]
+) -> dict[str, Any]:
+    return vector_store.write(
+        build,
+        settings.chroma_url,
+        ids=[chunk.chunk_id for chunk in chunks],
+        vectors=vectors,
+        documents=[chunk.text for chunk in chunks],
+        metadatas=[
+            {
+                "doc_id": c.doc_id,
+                "section": c.anchor,
+                "language": c.language,
+                "kind": c.kind,
+                "province": c.province or "",
+            }
+            for c in chunks
+        ],
     )
-    # embedding_function=None: Chroma's default function would download a model on the first add().
-    collection = client.get_or_create_collection(COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
-    for start in range(0, len(chunks), 1000):
-        batch = chunks[start : start + 1000]
-        collection.add(
-            ids=[chunk.chunk_id for chunk in batch],
-            embeddings=vectors[start : start + 1000],  # type: ignore[arg-type]
-            documents=[chunk.text for chunk in batch],
-            metadatas=[
-                {
-                    "doc_id": c.doc_id,
-                    "section": c.anchor,
-                    "language": c.language,
-                    "kind": c.kind,
-                    "province": c.province or "",
-                }
-                for c in batch
-            ],
-        )
+
+
+def _write_bm25(build: Path, records: list[dict[str, Any]]) -> None:
+    """The keyword index, saved beside the vectors: workers memory-map it instead of rebuilding it at start."""
+    import bm25s
+
+    model = bm25s.BM25()
+    model.index([r["tokens"] or [EMPTY_TOKEN] for r in records] or [[EMPTY_TOKEN]], show_progress=False)
+    model.save(str(build / BM25_DIR))
 
 
 def _chunk_record(chunk: Chunk) -> dict[str, Any]:
@@ -235,8 +245,11 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def _remove_stale_builds(root: Path, keep: set[str]) -> None:
+def _remove_stale_builds(root: Path, keep: set[str], settings: Settings) -> None:
     """Drop older builds; the previous one stays for processes that still have it open."""
     for entry in root.iterdir():
         if entry.is_dir() and entry.name.startswith("build-") and entry.name not in keep:
+            # A build killed before its manifest was written has no server collection to drop.
+            with contextlib.suppress(OSError, ValueError):
+                vector_store.drop(entry, read_manifest(entry).get("vectors", {}), settings.chroma_url)
             shutil.rmtree(entry, ignore_errors=True)

@@ -16,7 +16,8 @@ from langchain_core.embeddings import Embeddings
 from assistant.corpus import Document, Section
 from assistant.errors import IndexError_, IndexNotBuilt
 from assistant.provinces import detect_province
-from assistant.retrieval.indexer import COLLECTION, current_build, read_manifest
+from assistant.retrieval import vectors as vector_store
+from assistant.retrieval.indexer import BM25_DIR, EMPTY_TOKEN, current_build, read_manifest
 from assistant.retrieval.models import Passage
 from assistant.retrieval.tokenize import tokenize
 
@@ -57,10 +58,8 @@ class ChunkRecord:
 class SearchIndex:
     """One loaded build: Chroma collection, BM25 model, chunks and parsed documents."""
 
-    def __init__(self, build: Path) -> None:
+    def __init__(self, build: Path, chroma_url: str | None = None) -> None:
         import bm25s
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
 
         self.build = build
         self.manifest = read_manifest(build)
@@ -72,15 +71,14 @@ class SearchIndex:
             raw = json.loads(line)
             raw["sections"] = [Section(**s) for s in raw["sections"]]
             self.documents[raw["doc_id"]] = Document(**raw)
-        self._bm25 = bm25s.BM25()
-        corpus_tokens = [r["tokens"] or ["\u2205"] for r in records]
-        if corpus_tokens:
-            self._bm25.index(corpus_tokens, show_progress=False)
-        self._vocab = set(self._bm25.vocab_dict) if corpus_tokens else set()
-        client = chromadb.PersistentClient(
-            path=str(build / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
-        )
-        self._collection = client.get_collection(COLLECTION, embedding_function=None)
+        saved = build / BM25_DIR
+        if saved.exists():  # memory-mapped: several workers share one copy in the page cache
+            self._bm25 = bm25s.BM25.load(str(saved), mmap=True)
+        else:  # a build from before the keyword index was saved
+            self._bm25 = bm25s.BM25()
+            self._bm25.index([r["tokens"] or [EMPTY_TOKEN] for r in records] or [[EMPTY_TOKEN]], show_progress=False)
+        self._vocab = set(self._bm25.vocab_dict) if records else set()
+        self._collection = vector_store.open_collection(build, self.manifest.get("vectors", {}), chroma_url)
 
     @property
     def embedder(self) -> str:
@@ -90,7 +88,7 @@ class SearchIndex:
         if not self.chunks:
             return []
         result = self._collection.query(
-            query_embeddings=[vector],  # type: ignore[arg-type]
+            query_embeddings=[vector],
             n_results=min(n, len(self.chunks)),
             include=[],
         )
@@ -101,7 +99,11 @@ class SearchIndex:
         if not tokens:
             return []
         scores = self._bm25.get_scores(tokens)
-        top = np.argsort(-scores)[:n]
+        if len(scores) > n:  # a partial sort: at 100k chunks a full argsort costs more than the scoring
+            candidates = np.argpartition(-scores, n)[:n]
+            top = candidates[np.argsort(-scores[candidates])]
+        else:
+            top = np.argsort(-scores)
         return [int(i) for i in top if scores[i] > 0]
 
 
@@ -109,10 +111,15 @@ class HybridRetriever:
     """Loads the current build lazily and reloads when ``assistant index`` publishes a new one."""
 
     def __init__(
-        self, index_root: Path, embedder: Embeddings, excluded: Callable[[], frozenset[str]] | None = None
+        self,
+        index_root: Path,
+        embedder: Embeddings,
+        excluded: Callable[[], frozenset[str]] | None = None,
+        chroma_url: str | None = None,
     ) -> None:
         self.index_root = index_root
         self.embedder = embedder
+        self.chroma_url = chroma_url
         # Document ids staff disabled (``assistant.admin``): they stay indexed but are never returned.
         self.excluded = excluded or frozenset
         self._index: SearchIndex | None = None
@@ -127,7 +134,7 @@ class HybridRetriever:
             with self._lock:
                 if self._index is None or self._index.build != build:
                     try:
-                        self._index = SearchIndex(build)
+                        self._index = SearchIndex(build, self.chroma_url)
                     except (OSError, ValueError, KeyError) as error:
                         raise IndexError_(f"the index at {build} cannot be read: {error}") from error
         return self._index

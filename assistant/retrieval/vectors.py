@@ -1,0 +1,108 @@
+"""Where a build's vectors live: an embedded Chroma directory inside the build, or a Chroma server.
+
+Embedded (``ASSISTANT_CHROMA_URL`` unset): ``<build>/chroma`` with one collection. Server: one collection per build,
+named after it, so publishing a build is still one atomic pointer swap and a worker that has the previous build
+open keeps reading the previous collection until it reloads. The build's manifest records which it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+COLLECTION = "passages"
+_BATCH = 1000
+
+
+def collection_name(build: Path, server: bool) -> str:
+    return f"{COLLECTION}-{build.name}" if server else COLLECTION
+
+
+def _chroma_settings() -> Any:
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False)
+
+
+def client_for(build: Path, chroma_url: str | None) -> Any:
+    import chromadb
+
+    if not chroma_url:
+        return chromadb.PersistentClient(path=str(build / "chroma"), settings=_chroma_settings())
+    parts = urlsplit(chroma_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"ASSISTANT_CHROMA_URL must look like http://host:port, got {chroma_url!r}")
+    return chromadb.HttpClient(
+        host=parts.hostname,
+        port=parts.port or (443 if parts.scheme == "https" else 80),
+        ssl=parts.scheme == "https",
+        settings=_chroma_settings(),
+    )
+
+
+def location(build: Path, chroma_url: str | None) -> dict[str, Any]:
+    """What the manifest records about the vectors of ``build``."""
+    if chroma_url:
+        return {"kind": "server", "url": chroma_url, "collection": collection_name(build, True)}
+    return {"kind": "embedded", "collection": COLLECTION}
+
+
+def write(
+    build: Path,
+    chroma_url: str | None,
+    ids: list[str],
+    vectors: list[list[float]],
+    metadatas: list[dict[str, Any]],
+    documents: list[str],
+) -> dict[str, Any]:
+    client = client_for(build, chroma_url)
+    where = location(build, chroma_url)
+    # embedding_function=None: Chroma's default function would download a model on the first add().
+    collection = client.get_or_create_collection(
+        where["collection"], embedding_function=None, metadata={"hnsw:space": "cosine"}
+    )
+    for start in range(0, len(ids), _BATCH):
+        end = start + _BATCH
+        collection.add(
+            ids=ids[start:end],
+            embeddings=vectors[start:end],
+            documents=documents[start:end],
+            metadatas=metadatas[start:end],
+        )
+    if ids:
+        _wait_until_searchable(collection, vectors)
+    return where
+
+
+def _wait_until_searchable(collection: Any, vectors: list[list[float]], timeout: float = 120) -> None:
+    """Chroma (the server, and the embedded client too) indexes what it was sent in the background: a query just
+    after ``add`` can miss the newest records (seen in tests). The build is published only once the last records
+    written are found by their vectors."""
+    probes = list(range(max(0, len(vectors) - 3), len(vectors)))
+    deadline = time.monotonic() + timeout
+    while True:
+        found = collection.query(query_embeddings=[vectors[i] for i in probes], n_results=1, include=["distances"])
+        # A record with exactly that vector (distance ~0) is in the searchable index; duplicates of a text count too.
+        if all(hits and hits[0] < 1e-4 for hits in found["distances"] or []):
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the Chroma server did not index the new build within {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def open_collection(build: Path, where: dict[str, Any], chroma_url: str | None) -> Any:
+    """The collection a manifest names; a server build is read from ``chroma_url`` if given, else its own URL."""
+    url = (chroma_url or where.get("url")) if where.get("kind") == "server" else None
+    return client_for(build, url).get_collection(where.get("collection", COLLECTION), embedding_function=None)
+
+
+def drop(build: Path, where: dict[str, Any], chroma_url: str | None) -> None:
+    """Delete a stale server collection (an embedded one goes with its build folder)."""
+    if where.get("kind") != "server":
+        return
+    # Already gone, or the server is away: a stale collection only costs space.
+    with contextlib.suppress(Exception):
+        client_for(build, chroma_url or where.get("url")).delete_collection(where["collection"])
