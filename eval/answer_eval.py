@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import html
-import math
 import os
 import re
 import statistics
@@ -28,6 +27,8 @@ import yaml
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from loopback import percentile
 
 from assistant.chat.citations import validate
 from assistant.chat.models import ChatRequest, ChatResponse
@@ -74,10 +75,6 @@ def citation_stats(responses: list[ChatResponse], chat: ChatService) -> tuple[in
             verbatim += citation.quote in chat.checker.catalog.section_text(f"{citation.doc_id}#{citation.section}")
     return markers, resolved, quotes, verbatim
 
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
 def bar_chart(title: str, rows: list[tuple[str, float, int]]) -> str:

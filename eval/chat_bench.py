@@ -7,7 +7,6 @@ of /api/chat/stream, against a uvicorn process on loopback. Bounded: a fixed num
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import sys
@@ -21,15 +20,10 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from loopback import running
+from loopback import percentile, running
 
 from assistant.retrieval import build_index
 from assistant.settings import get_settings
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
 def main() -> int:

@@ -27,6 +27,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from langchain_core.embeddings import Embeddings
+from loopback import percentile
 
 from assistant.corpus import discover_files
 from assistant.retrieval import HybridRetriever, build_index
@@ -111,10 +112,6 @@ def naive_baseline(settings: Settings, embedder: E5Embeddings, questions: list[d
     cache.close()
     return rankings
 
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
 def main() -> int:

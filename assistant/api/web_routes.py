@@ -30,7 +30,7 @@ _CSP_BASE = (
     "base-uri 'self'; form-action 'self'; object-src 'none'"
 )
 _ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"strict-origin-when-cross-origin"))
-# The full pages W1 and W2 serve: path -> file under web/.
+# The full pages: path -> file under web/.
 _PAGES = {
     "/": "index.html",
     EMBED_PATH: "embed.html",

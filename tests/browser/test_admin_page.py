@@ -29,6 +29,7 @@ def test_staff_sign_in_and_approve_an_answer_from_a_thumbs_down(
     page.get_by_role("button", name="进入").click()
     documents = page.locator("#documents-table tbody tr")
     documents.first.wait_for()
+    assert not page.get_by_label("管理令牌").is_visible()  # signed in: the token form is gone
     assert documents.count() >= 42
     assert page.locator("#documents-table").get_by_text("notice-2025", exact=True).count() == 1
 

@@ -329,6 +329,7 @@ let activeTab = "documents";
 
 function showTab(name) {
   activeTab = name;
+  say("");
   for (const b of document.querySelectorAll("[data-tab]")) b.setAttribute("aria-pressed", String(b.dataset.tab === name));
   for (const key of Object.keys(LOADERS)) $(`#tab-${key}`).hidden = key !== name;
   LOADERS[name]().catch(() => {});
@@ -353,6 +354,7 @@ async function signIn(event) {
     return;
   }
   sessionStorage.setItem(TOKEN_KEY, token);
+  $("#login-error").hidden = true;
   $("#login").hidden = true;
   $("#panels").hidden = false;
   showTab(activeTab);
