@@ -126,3 +126,37 @@ def test_metrics_count_requests_answers_and_refusals(make_client) -> None:  # ty
     assert 'assistant_refusals_total{reason="out_of_scope"} 1.0' in text
     assert 'assistant_requests_total{method="POST",route="/api/chat",status="200"} 2.0' in text
     assert "assistant_request_seconds_bucket" in text and "assistant_index_chunks 5" in text
+
+
+def test_logs_are_json_and_carry_question_text_only_when_enabled(make_client) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import json
+    import logging
+
+    from assistant.logs import JsonFormatter
+
+    question = "卓越级智能工厂由谁认定？"
+    for enabled in (False, True):
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(JsonFormatter())
+        loggers = [logging.getLogger("assistant.chat"), logging.getLogger("assistant.requests")]
+        for logger in loggers:
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+        try:
+            client = make_client(log_message_text=enabled, rate_limit_per_minute=0)
+            assert client.get("/api/search", params={"q": question}).status_code == 200
+            assert client.post("/api/chat", json={"message": question}).status_code == 200
+        finally:
+            for logger in loggers:
+                logger.removeHandler(handler)
+        lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+        chat = [entry for entry in lines if entry["event"] == "chat"]
+        requests = [entry for entry in lines if entry["event"] == "request"]
+        assert chat and requests
+        assert chat[0]["status"] == "answered" and chat[0]["chars"] == len(question)
+        assert {"ts", "level", "logger", "conversation_id", "intent"} <= set(chat[0])
+        assert all("?" not in entry["path"] for entry in requests)  # never the query string
+        assert all(len(entry["client"]) == 12 for entry in requests)  # a hash, not the address
+        assert (question in stream.getvalue()) is enabled
