@@ -141,6 +141,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Set but empty would make prometheus_client (read when imported) write its files into the working directory.
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     import uvicorn
 
     from assistant.api.app import create_app

@@ -66,8 +66,9 @@ def main() -> int:
     questions = [q["q"] for q in data["questions"] if len(q["q"]) <= 300]
     for workers in args.workers:
         with tempfile.TemporaryDirectory() as directory:
-            env = {**os.environ, "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0", "PROMETHEUS_MULTIPROC_DIR": "",
+            env = {**os.environ, "ASSISTANT_RATE_LIMIT_PER_MINUTE": "0",
                    "ASSISTANT_DATABASE_URL": args.database_url or f"sqlite:///{directory}/bench.sqlite3"}
+            env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # serve makes a fresh one for its workers
             process, base = start(["assistant", "serve", "--workers", str(workers)], "/readyz", env)
             try:
                 load(base, questions, args.clients, 5)  # warm every worker
