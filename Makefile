@@ -22,8 +22,9 @@ $(STAMP): pyproject.toml
 # The test suite also needs llama.cpp (built from source, ~5-9 min once) and the small GGUF model packages.
 # GGML_NATIVE=OFF: a -march=native build uses AMX on CPUs that have it, which crashes (general protection fault)
 # where the kernel does not grant AMX to the process, as in this sandbox; AVX2 code runs everywhere here.
+# No wheel cache for it: a cached wheel built with other flags would be reused silently.
 $(TEST_STAMP): $(STAMP) pyproject.toml
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install --quiet -e '.[dev,llm-test]'
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install --quiet --no-cache-dir -e '.[dev,llm-test]'
 	touch $(TEST_STAMP)
 
 # Browser tests drive Debian's Chromium; without a CJK font Chinese renders as boxes. Playwright never downloads one.
