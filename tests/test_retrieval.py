@@ -9,13 +9,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 
 from assistant.api import create_app
 from assistant.retrieval import HybridRetriever, build_index
+from assistant.retrieval import vectors as vector_store
 from assistant.retrieval.embeddings import LocalSentenceTransformerEmbeddings
-from assistant.settings import Settings
+from assistant.settings import PROJECT_ROOT, Settings
 
 
 @pytest.mark.parametrize(
@@ -34,6 +37,32 @@ from assistant.settings import Settings
 def test_questions_find_their_sections(real_retriever: HybridRetriever, query: str, gold: str) -> None:
     keys = [p.citation_key for p in real_retriever.search(query, k=5)]
     assert gold in keys, keys
+
+
+def test_the_vector_search_returns_the_nearest_passages(real_retriever: HybridRetriever) -> None:
+    """The approximate index must not drop the closest passages: for every dev-set question, the top ten of the
+    vector search (embedded Chroma, or the Chroma server in the server-mode run) are the exact ten nearest."""
+    index = real_retriever.index
+    stored = vector_store.open_collection(index.build, index.manifest["vectors"], None).get(include=["embeddings"])
+    position = {chunk.chunk_id: i for i, chunk in enumerate(index.chunks)}
+    vectors = np.zeros((len(index.chunks), len(stored["embeddings"][0])), dtype=np.float32)
+    for chunk_id, vector in zip(stored["ids"], stored["embeddings"], strict=True):
+        vectors[position[chunk_id]] = vector
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    questions = [
+        item["q"]
+        for path in sorted((PROJECT_ROOT / "eval" / "datasets").glob("retrieval_*.yaml"))
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))
+    ]
+    assert len(questions) >= 90
+    missed = {}
+    for question in questions:
+        query = np.asarray(real_retriever.embedder.embed_query(question), dtype=np.float32)
+        nearest = set(np.argsort(-(vectors @ query))[:10].tolist())
+        found = set(index.dense(query.tolist(), 10))
+        if found != nearest:
+            missed[question] = len(nearest - found)
+    assert not missed, missed
 
 
 def test_english_question_quoting_a_chinese_term_gets_english_sections(real_retriever: HybridRetriever) -> None:

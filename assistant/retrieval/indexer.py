@@ -97,6 +97,7 @@ def build_index(
         "chunker": CHUNKER_VERSION,
         "chunk_max_chars": settings.chunk_max_chars,
         "vectors": settings.chroma_url or "embedded",
+        "vector_index": vector_store.HNSW,
     }
     if (
         not rebuild
