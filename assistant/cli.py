@@ -52,7 +52,12 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         raise AssistantError("the query is empty")
     if not 1 <= args.k <= settings.search_max_k:
         raise AssistantError(f"-k must be between 1 and {settings.search_max_k}")
-    retriever = HybridRetriever(settings.index_root, make_embedder(settings), chroma_url=settings.chroma_url)
+    retriever = HybridRetriever(
+        settings.index_root,
+        make_embedder(settings),
+        chroma_url=settings.chroma_url,
+        chroma_timeout_seconds=settings.chroma_timeout_seconds,
+    )
     passages = retriever.search(args.query, k=args.k, province=args.province)
     if args.json:
         print(json.dumps({"results": [p.model_dump() for p in passages]}, ensure_ascii=False, indent=1))

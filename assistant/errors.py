@@ -4,7 +4,8 @@ so the CLI and the API can turn it into a one-line message or a 4xx instead of a
     AssistantError
     ├── IngestError            a source file could not be read or parsed (names the file)
     ├── IndexError_            the search index is missing, corrupt or built with another embedder
-    │   └── IndexNotBuilt      no index has been built yet
+    │   ├── IndexNotBuilt      no index has been built yet
+    │   └── VectorStoreUnavailable  the Chroma server is down, hung or failing (search falls back to keywords)
     ├── EmbedderError          the embedding model could not be loaded
     ├── RulebookError          the rulebook YAML is malformed or has no value for a date
     └── InputError             a request or profile that fails validation (names the field)
@@ -31,6 +32,12 @@ class IndexError_(AssistantError):
 class IndexNotBuilt(IndexError_):
     def __init__(self) -> None:
         super().__init__("no search index has been built yet; run `assistant index`")
+
+
+class VectorStoreUnavailable(IndexError_):
+    def __init__(self, url: str, cause: object) -> None:
+        self.url = url
+        super().__init__(f"the Chroma server at {url} is unavailable: {type(cause).__name__}: {cause}")
 
 
 class EmbedderError(AssistantError):

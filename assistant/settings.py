@@ -34,12 +34,18 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         default=None, description="a Chroma server, e.g. http://127.0.0.1:8001; unset = embedded Chroma in data_dir"
     )
+    chroma_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=120, description="longest wait for one Chroma server request; then keyword search only"
+    )
 
     chunk_max_chars: int = Field(default=600, ge=100, le=4000)
     search_default_k: int = Field(default=5, ge=1, le=50)
     search_max_k: int = Field(default=50, ge=1, le=200)
 
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; unset = SQLite file in data_dir")
+    database_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=120, description="longest wait to connect, for a lock, or for one statement"
+    )
 
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint; unset = no LLM")
     llm_model: str = "qwen2.5"

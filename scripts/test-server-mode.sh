@@ -13,4 +13,4 @@ export SFA_TEST_DATA_DIR="${SFA_SERVICES_DIR:-/tmp/sfa-services}/data"
 mkdir -p "$SFA_TEST_DATA_DIR"
 cp data/embedding-cache.sqlite3 "$SFA_TEST_DATA_DIR/" 2>/dev/null || true
 .venv/bin/python -m pytest -q tests/test_retrieval.py tests/test_chat.py tests/test_admin.py tests/test_guards.py \
-  tests/test_index.py tests/test_scale.py "$@"
+  tests/test_index.py tests/test_scale.py tests/test_outages.py "$@"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -24,7 +23,7 @@ from assistant.eligibility.service import checker_for
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
 from assistant.store import ConversationStore
-from tests.fixtures.serving import assistant_server
+from tests.fixtures.serving import assistant_server, silent_server
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -177,35 +176,12 @@ def test_check_citations() -> None:
 
 
 def test_hanging_llm_endpoint_falls_back_within_two_seconds(chat: ChatService) -> None:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def hold() -> None:  # accept connections and never answer
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=hold, daemon=True)
-    thread.start()
-    try:
-        settings = Settings(llm_base_url=f"http://127.0.0.1:{listener.getsockname()[1]}/v1", llm_model="hang",
-                            llm_timeout_seconds=1.5)
+    with silent_server() as (url, _):
+        settings = Settings(llm_base_url=f"{url}/v1", llm_model="hang", llm_timeout_seconds=1.5)
         chat.answerer = LLMAnswerer.from_settings(settings)
         started = time.perf_counter()
         response = ask(chat, "先进级要覆盖哪些环节？")
         elapsed = time.perf_counter() - started
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        for connection in accepted:
-            connection.close()
-        listener.close()
     assert response.answerer == "grounded" and response.status == "answered"
     assert elapsed < 2.0
 

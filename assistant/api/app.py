@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from assistant import __version__
 from assistant.admin.approved import ApprovedAnswers
@@ -18,6 +20,7 @@ from assistant.api.admin_routes import router as admin_router
 from assistant.api.chat_routes import router as chat_router
 from assistant.api.deps import Services
 from assistant.api.guards import BodySizeLimit
+from assistant.api.metrics import Metrics
 from assistant.api.reference_routes import router as reference_router
 from assistant.api.routes import ERROR_RESPONSES, router
 from assistant.api.web_routes import install_pages, install_web_security
@@ -32,6 +35,7 @@ from assistant.store import ConversationStore
 from assistant.store.limits import RateLimiter
 
 WEB_DIR = PROJECT_ROOT / "web"
+database_log = logging.getLogger("assistant.database")
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -68,10 +72,18 @@ def worker_app() -> FastAPI:
 
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = ConversationStore(settings.sqlalchemy_url)
+    store = ConversationStore(settings.sqlalchemy_url, settings.database_timeout_seconds)
     disabled = DisabledDocuments(store)
     embedder = make_embedder(settings)
-    retriever = HybridRetriever(settings.index_root, embedder, excluded=disabled, chroma_url=settings.chroma_url)
+    metrics = Metrics()
+    retriever = HybridRetriever(
+        settings.index_root,
+        embedder,
+        excluded=disabled,
+        chroma_url=settings.chroma_url,
+        chroma_timeout_seconds=settings.chroma_timeout_seconds,
+        on_keyword_only=metrics.keyword_only.inc,
+    )
     checker = checker_for(settings.corpus_dir)
     answerer = LLMAnswerer.from_settings(settings) if settings.llm_base_url else None
     approved = ApprovedAnswers(store, embedder)
@@ -81,6 +93,7 @@ def build_services(settings: Settings) -> Services:
         retriever=retriever,
         chat=chat,
         rate_limiter=RateLimiter(store.engine, settings.rate_limit_per_minute),
+        metrics=metrics,
         approved=approved,
         disabled=disabled,
         jobs=IndexJobs(settings, store),
@@ -100,6 +113,17 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IndexError_)
     async def index_unavailable(_: Request, error: IndexError_) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": str(error)})
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(_: Request, error: OperationalError) -> JSONResponse:
+        # Down, unreachable, locked past the timeout: not the client's fault, and nothing was half-written
+        # (every write is one transaction). Say so instead of a 500 with a trace.
+        database_log.warning("database unavailable", extra={"error": str(error.orig)})
+        return JSONResponse(
+            status_code=503,
+            content={"detail": "the conversation database is unavailable; please try again shortly"},
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(AssistantError)
     async def assistant_error(_: Request, error: AssistantError) -> JSONResponse:

@@ -43,6 +43,11 @@ class Metrics:
             "answers where the configured LLM was not used (failed validation, timed out or down)",
             registry=self.registry,
         )
+        self.keyword_only = Counter(
+            "assistant_keyword_only_searches_total",
+            "searches answered from the keyword index alone because the vector store (Chroma server) was unavailable",
+            registry=self.registry,
+        )
         self.index_chunks = Gauge(
             "assistant_index_chunks",
             "chunks in the serving index",

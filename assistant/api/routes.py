@@ -40,7 +40,10 @@ async def readyz(services: ServicesDep) -> Any:
     from fastapi.responses import JSONResponse
 
     if services.retriever.is_ready():
-        return {"status": "ready", "build": services.retriever.index.build.name}
+        index = services.retriever.index
+        # Without its vectors the assistant still answers, from keyword search: ready, but say so.
+        vectors = "ok" if index.vectors_available else "unavailable"
+        return {"status": "ready", "build": index.build.name, "vectors": vectors}
     return JSONResponse(status_code=503, content={"status": "not ready", "detail": "the search index is not built"})
 
 

@@ -117,6 +117,8 @@ def build_index(
             errors=[IngestError(path, reason) for path, reason in previous.get("errors", [])],
         )
 
+    if settings.chroma_url:  # a server that is away fails the build now, not after minutes of embedding
+        vector_store.client_for(root, settings.chroma_url, settings.chroma_timeout_seconds)
     documents, errors = load_documents(files)
     chunks = [
         chunk
@@ -194,6 +196,7 @@ def _write_vectors(
     return vector_store.write(
         build,
         settings.chroma_url,
+        timeout_seconds=settings.chroma_timeout_seconds,
         ids=[chunk.chunk_id for chunk in chunks],
         vectors=vectors,
         documents=[chunk.text for chunk in chunks],
@@ -252,5 +255,7 @@ def _remove_stale_builds(root: Path, keep: set[str], settings: Settings) -> None
         if entry.is_dir() and entry.name.startswith("build-") and entry.name not in keep:
             # A build killed before its manifest was written has no server collection to drop.
             with contextlib.suppress(OSError, ValueError):
-                vector_store.drop(entry, read_manifest(entry).get("vectors", {}), settings.chroma_url)
+                vector_store.drop(
+                    entry, read_manifest(entry).get("vectors", {}), settings.chroma_url, settings.chroma_timeout_seconds
+                )
             shutil.rmtree(entry, ignore_errors=True)

@@ -1,20 +1,27 @@
 """Hybrid retrieval over the current index build: dense (Chroma, e5) + keywords (BM25 over jieba tokens),
-fused by reciprocal rank, one result per section, the asker's language and province first."""
+fused by reciprocal rank, one result per section, the asker's language and province first.
+
+When the vectors cannot be reached (a Chroma server down, hung or failing), search answers from the keyword index
+alone rather than failing the question, logs it, and does not ask the server again for ``VECTOR_RETRY_SECONDS``, so
+only one question per interval waits for the timeout."""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.corpus import Document, Section
-from assistant.errors import IndexError_, IndexNotBuilt
+from assistant.errors import IndexError_, IndexNotBuilt, VectorStoreUnavailable
 from assistant.provinces import detect_province
 from assistant.retrieval import vectors as vector_store
 from assistant.retrieval.indexer import BM25_DIR, EMPTY_TOKEN, current_build, read_manifest
@@ -31,6 +38,9 @@ OTHER_LANGUAGE_WEIGHT = 0.35
 OTHER_PROVINCE_WEIGHT = 0.6
 SAME_PROVINCE_WEIGHT = 1.5
 SUMMARY_WEIGHT = 0.8
+VECTOR_RETRY_SECONDS = 30.0
+
+log = logging.getLogger(__name__)
 
 
 def query_language(text: str) -> str:
@@ -58,7 +68,9 @@ class ChunkRecord:
 class SearchIndex:
     """One loaded build: Chroma collection, BM25 model, chunks and parsed documents."""
 
-    def __init__(self, build: Path, chroma_url: str | None = None) -> None:
+    def __init__(
+        self, build: Path, chroma_url: str | None = None, chroma_timeout_seconds: float = 5.0
+    ) -> None:
         import bm25s
 
         self.build = build
@@ -78,20 +90,41 @@ class SearchIndex:
             self._bm25 = bm25s.BM25()
             self._bm25.index([r["tokens"] or [EMPTY_TOKEN] for r in records] or [[EMPTY_TOKEN]], show_progress=False)
         self._vocab = set(self._bm25.vocab_dict) if records else set()
-        self._collection = vector_store.open_collection(build, self.manifest.get("vectors", {}), chroma_url)
+        self._where = self.manifest.get("vectors", {})
+        self._chroma_url = chroma_url
+        self._chroma_timeout = chroma_timeout_seconds
+        self._collection: Any = None
+        self._vectors_retry_at = 0.0
+        if not vector_store.is_server(self._where):  # an embedded build that cannot be opened is a broken build
+            self._collection = vector_store.open_collection(build, self._where, None)
 
     @property
     def embedder(self) -> str:
         return str(self.manifest["config"]["embedder"])
 
+    @property
+    def vectors_available(self) -> bool:
+        """False for VECTOR_RETRY_SECONDS after the vectors failed: until then, search does not ask again."""
+        return time.monotonic() >= self._vectors_retry_at
+
     def dense(self, vector: list[float], n: int) -> list[int]:
+        """Chunk positions nearest to ``vector``; raises VectorStoreUnavailable when the server cannot answer."""
         if not self.chunks:
             return []
-        result = self._collection.query(
-            query_embeddings=[vector],
-            n_results=min(n, len(self.chunks)),
-            include=[],
-        )
+        try:
+            if self._collection is None:  # a server collection is opened on first use, and again after a failure
+                self._collection = vector_store.open_collection(
+                    self.build, self._where, self._chroma_url, self._chroma_timeout
+                )
+            result = self._collection.query(query_embeddings=[vector], n_results=min(n, len(self.chunks)), include=[])
+        except Exception as error:
+            if not vector_store.is_server(self._where):
+                raise
+            self._collection = None
+            self._vectors_retry_at = time.monotonic() + VECTOR_RETRY_SECONDS
+            if isinstance(error, VectorStoreUnavailable):
+                raise
+            raise VectorStoreUnavailable(str(self._chroma_url or self._where.get("url")), error) from error
         return [self._position[i] for i in result["ids"][0] if i in self._position]
 
     def keyword(self, query: str, n: int) -> list[int]:
@@ -116,10 +149,14 @@ class HybridRetriever:
         embedder: Embeddings,
         excluded: Callable[[], frozenset[str]] | None = None,
         chroma_url: str | None = None,
+        chroma_timeout_seconds: float = 5.0,
+        on_keyword_only: Callable[[], None] | None = None,
     ) -> None:
         self.index_root = index_root
         self.embedder = embedder
         self.chroma_url = chroma_url
+        self.chroma_timeout_seconds = chroma_timeout_seconds
+        self.on_keyword_only = on_keyword_only  # e.g. a metrics counter
         # Document ids staff disabled (``assistant.admin``): they stay indexed but are never returned.
         self.excluded = excluded or frozenset
         self._index: SearchIndex | None = None
@@ -134,7 +171,7 @@ class HybridRetriever:
             with self._lock:
                 if self._index is None or self._index.build != build:
                     try:
-                        self._index = SearchIndex(build, self.chroma_url)
+                        self._index = SearchIndex(build, self.chroma_url, self.chroma_timeout_seconds)
                     except (OSError, ValueError, KeyError) as error:
                         raise IndexError_(f"the index at {build} cannot be read: {error}") from error
         return self._index
@@ -155,9 +192,8 @@ class HybridRetriever:
         index = self.index
         language = language or query_language(query)
         province = province or detect_province(query)  # "辽宁2024年的名额" is about Liaoning's documents
-        vector = self.embedder.embed_query(query)
         fused: dict[int, float] = {}
-        for ranking in (index.dense(vector, CANDIDATES), index.keyword(query, CANDIDATES)):
+        for ranking in (self._dense(index, query), index.keyword(query, CANDIDATES)):
             for rank, position in enumerate(ranking):
                 fused[position] = fused.get(position, 0.0) + 1.0 / (RRF_K + rank + 1)
         best: dict[str, tuple[float, ChunkRecord]] = {}
@@ -186,6 +222,22 @@ class HybridRetriever:
             )
             for score, chunk in ranked
         ]
+
+    def _dense(self, index: SearchIndex, query: str) -> list[int]:
+        if not index.vectors_available:
+            self._keyword_only(None)
+            return []
+        try:
+            return index.dense(self.embedder.embed_query(query), CANDIDATES)
+        except VectorStoreUnavailable as error:
+            self._keyword_only(error)
+            return []
+
+    def _keyword_only(self, error: VectorStoreUnavailable | None) -> None:
+        if error is not None:
+            log.warning("vector search failed; keyword search only", extra={"error": str(error)})
+        if self.on_keyword_only is not None:
+            self.on_keyword_only()
 
 
 def _preference(chunk: ChunkRecord, language: str, province: str | None) -> float:

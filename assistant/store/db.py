@@ -126,9 +126,13 @@ class StoredMessage:
 
 
 class ConversationStore:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout_seconds: float = 5.0) -> None:
         self.engine: Engine = create_engine(
-            url, future=True, json_serializer=lambda o: json.dumps(o, ensure_ascii=False)
+            url,
+            future=True,
+            json_serializer=lambda o: json.dumps(o, ensure_ascii=False),
+            connect_args=_bounded(url, timeout_seconds),
+            pool_pre_ping=not url.startswith("sqlite"),  # a restarted server's dead connections are replaced
         )
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -214,6 +218,16 @@ class ConversationStore:
     def feedback_count(self) -> int:
         with self._session() as session:
             return len(session.scalars(select(Feedback.id)).all())
+
+
+def _bounded(url: str, seconds: float) -> dict[str, Any]:
+    """No database call may wait forever: SQLite waits this long for another writer's lock; PostgreSQL this long
+    to connect and for any one statement (the rate limiter's advisory lock included)."""
+    if url.startswith("sqlite"):
+        return {"timeout": seconds}
+    if url.startswith("postgresql"):
+        return {"connect_timeout": max(1, round(seconds)), "options": f"-c statement_timeout={round(seconds * 1000)}"}
+    return {}
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
