@@ -7,7 +7,11 @@ reusing the vectors the killed run had already paid for.
 llm-down: the LLM endpoint is refused (nothing listens) or hangs (accepts, never answers). Every question still
 gets an answer from the grounded answerer, within 2 s.
 
-    .venv/bin/python eval/faults.py [kill-reindex|llm-down|all]
+chroma-down: the assistant serves an index whose vectors are in a Chroma server; the server is killed with SIGKILL,
+then the assistant is pointed at a server that hangs. Every question still gets an answer (keyword search); after
+the server restarts, the vectors serve again.
+
+    .venv/bin/python eval/faults.py [kill-reindex|llm-down|chroma-down|all]
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import os
 import signal
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -30,9 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from loopback import free_port, percentile, private_data_dir, start
+from loopback import free_port, percentile, private_data_dir, start, wait_ready
 
 from assistant.retrieval import build_index, current_build
+from assistant.retrieval.search import VECTOR_RETRY_SECONDS
 from assistant.settings import PROJECT_ROOT, Settings
 
 ADMIN_TOKEN = "faults-drill-token"
@@ -133,7 +139,7 @@ def kill_during_reindex(workdir: Path, sections: int = 120) -> dict[str, Any]:
 
 
 class _Silent:
-    """A TCP endpoint that accepts connections and never answers (a hung LLM server)."""
+    """A TCP endpoint that accepts connections and never answers (a hung LLM or Chroma server)."""
 
     def __init__(self) -> None:
         self.listener = socket.socket()
@@ -201,9 +207,87 @@ def llm_down(workdir: Path, rounds: int = 5) -> dict[str, Any]:
     return report
 
 
+def _ask_rounds(base: str, rounds: int) -> dict[str, Any]:
+    latencies, statuses, cited = [], [], 0
+    with httpx.Client(base_url=base, timeout=60) as http:
+        for _ in range(rounds):
+            for question in QUESTIONS:
+                began = time.perf_counter()
+                response = http.post("/api/chat", json={"message": question})
+                latencies.append(time.perf_counter() - began)
+                statuses.append(response.status_code)
+                cited += response.status_code == 200 and bool(response.json()["citations"])
+        vectors = http.get("/readyz").json().get("vectors")
+        keyword_only = [
+            line.rsplit(" ", 1)[1]
+            for line in http.get("/metrics").text.splitlines()
+            if line.startswith("assistant_keyword_only_searches_total")
+        ]
+    return {
+        "questions": len(latencies),
+        "statuses": sorted(set(statuses)),
+        "answered_with_citations": cited,
+        "p50_s": round(statistics.median(latencies), 3),
+        "p95_s": round(percentile(latencies, 95), 3),
+        "max_s": round(max(latencies), 3),
+        "readyz_vectors": vectors,
+        "keyword_only_searches": keyword_only[0] if keyword_only else None,
+    }
+
+
+def _chroma(folder: Path, port: int) -> subprocess.Popen[bytes]:
+    chroma = Path(sys.executable).with_name("chroma")
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(folder), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_ready(f"http://127.0.0.1:{port}", "/api/v2/heartbeat", process, 60)
+    return process
+
+
+def chroma_down(workdir: Path, rounds: int = 5) -> dict[str, Any]:
+    chroma_port = free_port()
+    chroma = _chroma(workdir / "chroma", chroma_port)
+    url = f"http://127.0.0.1:{chroma_port}"
+    data = private_data_dir(PROJECT_ROOT / "data", workdir / "data")
+    report: dict[str, Any] = {}
+    try:
+        build_index(Settings(data_dir=data, chroma_url=url))
+        env = _server_env(data, ASSISTANT_CHROMA_URL=url)
+        process, base = start(["assistant", "serve"], "/readyz", env)
+        try:
+            report["healthy"] = _ask_rounds(base, rounds)
+            chroma.send_signal(signal.SIGKILL)
+            chroma.wait(timeout=30)
+            report["killed"] = _ask_rounds(base, rounds)
+            chroma = _chroma(workdir / "chroma", chroma_port)
+            time.sleep(VECTOR_RETRY_SECONDS + 1)  # the assistant leaves a failed server alone this long
+            report["restarted"] = _ask_rounds(base, rounds)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        hung = _Silent()
+        try:
+            process, base = start(
+                ["assistant", "serve"], "/readyz", _server_env(data, ASSISTANT_CHROMA_URL=f"http://127.0.0.1:{hung.port}")
+            )
+            try:
+                report["hanging"] = _ask_rounds(base, rounds)
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+        finally:
+            hung.close()
+    finally:
+        chroma.terminate()
+        chroma.wait(timeout=30)
+    return report
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("drill", nargs="?", choices=["kill-reindex", "llm-down", "all"], default="all")
+    parser.add_argument("drill", nargs="?", choices=["kill-reindex", "llm-down", "chroma-down", "all"], default="all")
     args = parser.parse_args()
     ok = True
     with tempfile.TemporaryDirectory(prefix="faults-") as scratch:
@@ -219,6 +303,13 @@ def main() -> int:
             for name, figures in result.items():
                 print(f"  {name}: {figures}")
                 ok &= figures["max_s"] < 2 and figures["statuses"] == [200]
+        if args.drill in ("chroma-down", "all"):
+            result = chroma_down(Path(scratch) / "chroma")
+            print("Chroma server down:")
+            for name, figures in result.items():
+                print(f"  {name}: {figures}")
+                ok &= figures["statuses"] == [200] and figures["answered_with_citations"] == figures["questions"]
+            ok &= result["killed"]["readyz_vectors"] == "unavailable" and result["restarted"]["readyz_vectors"] == "ok"
     return 0 if ok else 1
 
 
