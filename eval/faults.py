@@ -48,6 +48,12 @@ QUESTIONS = [
     "What maturity level does the premium level require?",
     "云南先进级什么时候申报？",
 ]
+# Answered from retrieved passages, not from the rulebook: these need the vectors (or, without them, the keywords).
+RETRIEVAL_QUESTIONS = [
+    "智能制造能力成熟度模型有哪些能力要素？",
+    "江苏2024年的国家卓越级企业还要申报省先进级吗？",
+    "What does the scenario guide say about intelligent warehousing?",
+]
 
 
 def _long_document(sections: int) -> str:
@@ -211,7 +217,7 @@ def _ask_rounds(base: str, rounds: int) -> dict[str, Any]:
     latencies, statuses, cited = [], [], 0
     with httpx.Client(base_url=base, timeout=60) as http:
         for _ in range(rounds):
-            for question in QUESTIONS:
+            for question in RETRIEVAL_QUESTIONS:
                 began = time.perf_counter()
                 response = http.post("/api/chat", json={"message": question})
                 latencies.append(time.perf_counter() - began)
