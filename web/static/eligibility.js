@@ -3,6 +3,7 @@
 // next windows, and a printable readiness report built from the same result.
 // Every fact shown comes from the API; text from the API is only ever set with textContent.
 
+import { confidenceTag, el, put } from "/static/dom.js";
 import { applyLanguage, currentLanguage, initLanguageSwitch, t } from "/static/i18n.js";
 
 const UI = {
@@ -42,12 +43,6 @@ const UI = {
   authority: { zh: "组织：", en: "Run by: " },
   to: { zh: " 至 ", en: " to " },
   source: { zh: "依据：", en: "Source: " },
-  confidence: { zh: "可信度", en: "confidence" },
-  confidenceHelp: {
-    C2: { zh: "两个及以上来源", en: "two or more sources" },
-    C1: { zh: "单一来源", en: "a single source" },
-    INF: { zh: "推断，非官方原文", en: "an inference, not official text" },
-  },
   asOf: { zh: "评估基准日", en: "As of" },
   edition: { zh: "规则库版本", en: "Rulebook edition" },
   province: { zh: "省份", en: "Province" },
@@ -103,24 +98,7 @@ const TRI_STATE_FIELDS = {
 
 const state = { vocabulary: null, scenarios: null, result: null, request: null };
 
-// ---- small DOM helpers (text only, never HTML) -------------------------------------------------------------
-function el(tag, options = {}, ...children) {
-  const node = document.createElement(tag);
-  if (options.className) node.className = options.className;
-  if (options.text != null) node.textContent = String(options.text);
-  for (const [name, value] of Object.entries(options.attrs || {})) {
-    if (value != null) node.setAttribute(name, String(value));
-  }
-  put(node, ...children);
-  return node;
-}
-
-/** Append the children that exist (a block with nothing to show is null). */
-function put(parent, ...children) {
-  for (const child of children) if (child != null) parent.append(child);
-  return parent;
-}
-
+// ---- small DOM helpers (text only, never HTML; el, put and confidenceTag are in dom.js) ---------------------
 /** An element labelled in both languages: i18n.js relabels it on a language switch. */
 function bilingual(tag, dict, options = {}) {
   const node = el(tag, options);
@@ -156,16 +134,6 @@ function citationList(citations, sink) {
     list.append(item);
   }
   return list;
-}
-
-function confidenceTag(code) {
-  if (!code) return null;
-  const help = UI.confidenceHelp[code];
-  return el("span", {
-    className: `confidence confidence-${code.toLowerCase()}`,
-    text: `${t(UI.confidence)} ${code}`,
-    attrs: { title: help ? t(help) : null },
-  });
 }
 
 function message(note) {

@@ -3,6 +3,7 @@
 // the rulebook as a table with each rule's clause, and the 40 scenarios by stage.
 // Text from the API is only ever set with textContent / text nodes: sources may contain markup.
 
+import { confidenceTag, el, put } from "/static/dom.js";
 import { applyLanguage, currentLanguage, initLanguageSwitch, t } from "/static/i18n.js";
 
 const UI = {
@@ -51,12 +52,6 @@ const UI = {
   from: { zh: "自 {d} 起", en: "from {d}" },
   until: { zh: "，至 {d} 止", en: " until {d}" },
   reviewed: { zh: "核对于 {d}", en: "reviewed {d}" },
-  confidence: { zh: "可信度", en: "Confidence" },
-  confidenceHelp: {
-    C2: { zh: "两个及以上来源", en: "two or more sources" },
-    C1: { zh: "单一来源", en: "a single source" },
-    INF: { zh: "推断，非官方原文", en: "an inference, not official text" },
-  },
   scenariosIntro: {
     zh: "《智能制造典型场景参考指引（2025年版）》的 {n} 个典型场景，按 8 个环节列出。",
     en: "The {n} typical scenarios of the 2025 scenario guide, under its 8 stages.",
@@ -90,23 +85,7 @@ const state = {
   languageFilterTouched: false,
 };
 
-// ---- DOM helpers -------------------------------------------------------------------------------------------
-function el(tag, options = {}, ...children) {
-  const node = document.createElement(tag);
-  if (options.className) node.className = options.className;
-  if (options.text != null) node.textContent = String(options.text);
-  for (const [name, value] of Object.entries(options.attrs || {})) {
-    if (value != null) node.setAttribute(name, String(value));
-  }
-  put(node, ...children);
-  return node;
-}
-
-function put(parent, ...children) {
-  for (const child of children) if (child != null) parent.append(child);
-  return parent;
-}
-
+// ---- DOM helpers (el, put and confidenceTag are in dom.js) -------------------------------------------------
 function fill(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 }
@@ -572,16 +551,6 @@ function renderDocument(doc, section, query) {
 }
 
 // ---- the rulebook ------------------------------------------------------------------------------------------
-function confidenceTag(code) {
-  if (!code) return null;
-  const help = UI.confidenceHelp[code];
-  return el("span", {
-    className: `confidence confidence-${code.toLowerCase()}`,
-    text: `${t(UI.confidence)} ${code}`,
-    attrs: { title: help ? t(help) : null },
-  });
-}
-
 function cell(labelDict, ...children) {
   return el("td", { attrs: { "data-label": t(labelDict) } }, ...children);
 }
