@@ -48,6 +48,7 @@ QUESTIONS = [
     "What maturity level does the premium level require?",
     "云南先进级什么时候申报？",
 ]
+KEYWORD_ONLY = "assistant_keyword_only_searches_total"
 # Answered from retrieved passages, not from the rulebook: these need the vectors (or, without them, the keywords).
 RETRIEVAL_QUESTIONS = [
     "智能制造能力成熟度模型有哪些能力要素？",
@@ -181,63 +182,41 @@ def llm_down(workdir: Path, rounds: int = 5) -> dict[str, Any]:
         for name, url in endpoints.items():
             env = _server_env(data, ASSISTANT_LLM_BASE_URL=url, ASSISTANT_LLM_TIMEOUT_SECONDS="1.5")
             process, base = start(["assistant", "serve"], "/readyz", env)
-            latencies, answerers, statuses = [], set(), set()
             try:
-                with httpx.Client(base_url=base, timeout=30) as http:
-                    for _ in range(rounds):
-                        for question in QUESTIONS:
-                            began = time.perf_counter()
-                            response = http.post("/api/chat", json={"message": question})
-                            latencies.append(time.perf_counter() - began)
-                            statuses.add(response.status_code)
-                            answerers.add(response.json().get("answerer"))
-                    fallbacks = [
-                        line
-                        for line in http.get("/metrics").text.splitlines()
-                        if line.startswith("assistant_llm_fallbacks_total")
-                    ]
+                report[name] = _ask_rounds(base, QUESTIONS, rounds, "assistant_llm_fallbacks_total")
             finally:
                 process.terminate()
                 process.wait(timeout=30)
-            report[name] = {
-                "questions": len(latencies),
-                "statuses": sorted(statuses),
-                "answerers": sorted(str(a) for a in answerers),
-                "p50_s": round(statistics.median(latencies), 3),
-                "p95_s": round(percentile(latencies, 95), 3),
-                "max_s": round(max(latencies), 3),
-                "metric": fallbacks[0] if fallbacks else None,
-            }
     finally:
         hung.close()
     return report
 
 
-def _ask_rounds(base: str, rounds: int) -> dict[str, Any]:
-    latencies, statuses, cited = [], [], 0
+def _ask_rounds(base: str, questions: list[str], rounds: int, metric: str) -> dict[str, Any]:
+    """Ask every question ``rounds`` times; the statuses, answerers, latencies, /readyz and one metric's value."""
+    latencies, statuses, answerers, cited = [], set(), set(), 0
     with httpx.Client(base_url=base, timeout=60) as http:
         for _ in range(rounds):
-            for question in RETRIEVAL_QUESTIONS:
+            for question in questions:
                 began = time.perf_counter()
                 response = http.post("/api/chat", json={"message": question})
                 latencies.append(time.perf_counter() - began)
-                statuses.append(response.status_code)
-                cited += response.status_code == 200 and bool(response.json()["citations"])
+                statuses.add(response.status_code)
+                if response.status_code == 200:
+                    answerers.add(response.json()["answerer"])
+                    cited += bool(response.json()["citations"])
         vectors = http.get("/readyz").json().get("vectors")
-        keyword_only = [
-            line.rsplit(" ", 1)[1]
-            for line in http.get("/metrics").text.splitlines()
-            if line.startswith("assistant_keyword_only_searches_total")
-        ]
+        values = [line.rsplit(" ", 1)[1] for line in http.get("/metrics").text.splitlines() if line.startswith(metric)]
     return {
         "questions": len(latencies),
-        "statuses": sorted(set(statuses)),
+        "statuses": sorted(statuses),
+        "answerers": sorted(answerers),
         "answered_with_citations": cited,
         "p50_s": round(statistics.median(latencies), 3),
         "p95_s": round(percentile(latencies, 95), 3),
         "max_s": round(max(latencies), 3),
         "readyz_vectors": vectors,
-        "keyword_only_searches": keyword_only[0] if keyword_only else None,
+        metric: values[0] if values else None,
     }
 
 
@@ -263,13 +242,13 @@ def chroma_down(workdir: Path, rounds: int = 5) -> dict[str, Any]:
         env = _server_env(data, ASSISTANT_CHROMA_URL=url)
         process, base = start(["assistant", "serve"], "/readyz", env)
         try:
-            report["healthy"] = _ask_rounds(base, rounds)
+            report["healthy"] = _ask_rounds(base, RETRIEVAL_QUESTIONS, rounds, KEYWORD_ONLY)
             chroma.send_signal(signal.SIGKILL)
             chroma.wait(timeout=30)
-            report["killed"] = _ask_rounds(base, rounds)
+            report["killed"] = _ask_rounds(base, RETRIEVAL_QUESTIONS, rounds, KEYWORD_ONLY)
             chroma = _chroma(workdir / "chroma", chroma_port)
             time.sleep(VECTOR_RETRY_SECONDS + 1)  # the assistant leaves a failed server alone this long
-            report["restarted"] = _ask_rounds(base, rounds)
+            report["restarted"] = _ask_rounds(base, RETRIEVAL_QUESTIONS, rounds, KEYWORD_ONLY)
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -279,7 +258,7 @@ def chroma_down(workdir: Path, rounds: int = 5) -> dict[str, Any]:
                 ["assistant", "serve"], "/readyz", _server_env(data, ASSISTANT_CHROMA_URL=f"http://127.0.0.1:{hung.port}")
             )
             try:
-                report["hanging"] = _ask_rounds(base, rounds)
+                report["hanging"] = _ask_rounds(base, RETRIEVAL_QUESTIONS, rounds, KEYWORD_ONLY)
             finally:
                 process.terminate()
                 process.wait(timeout=30)

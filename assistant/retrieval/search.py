@@ -69,7 +69,10 @@ class SearchIndex:
     """One loaded build: Chroma collection, BM25 model, chunks and parsed documents."""
 
     def __init__(
-        self, build: Path, chroma_url: str | None = None, chroma_timeout_seconds: float = 5.0
+        self,
+        build: Path,
+        chroma_url: str | None = None,
+        chroma_timeout_seconds: float = vector_store.DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
         import bm25s
 
@@ -149,7 +152,7 @@ class HybridRetriever:
         embedder: Embeddings,
         excluded: Callable[[], frozenset[str]] | None = None,
         chroma_url: str | None = None,
-        chroma_timeout_seconds: float = 5.0,
+        chroma_timeout_seconds: float = vector_store.DEFAULT_TIMEOUT_SECONDS,
         on_keyword_only: Callable[[], None] | None = None,
     ) -> None:
         self.index_root = index_root
